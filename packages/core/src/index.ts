@@ -1,0 +1,5 @@
+import 'reflect-metadata';
+export * from './errors/index.js';
+export * from './report/index.js';
+export * from './signer/signer.js';
+export * from './signer/software.js';
