@@ -1,0 +1,93 @@
+/**
+ * Produce JWS signatures through the Signer interface (RFC 7515, RFC 7797 for b64:false) and
+ * write them in compact or general JSON serialization. Knows nothing of JAdES headers:
+ * jades.ts decides what goes into the protected header.
+ */
+import { SealError } from '../errors/index.js';
+import type { Signer } from '../signer/signer.js';
+import { encodeBase64url } from './base64url.js';
+import { isJsonObject, parseJsonStrict, type JsonObject, type JsonValue } from './json-parse.js';
+import { signWithSigner, type JwsAlgorithm } from './jws-algs.js';
+
+export interface JwsSignatureParts {
+  protected: string;
+  header?: JsonObject;
+  signature: string;
+}
+
+export interface CreateJwsSignatureOptions {
+  signer: Signer;
+  alg: JwsAlgorithm;
+  /** Header members besides alg; b64/crit are taken as given (jades.ts sets them). */
+  protectedHeader: Record<string, JsonValue>;
+  unprotectedHeader?: JsonObject;
+}
+
+const encoder = new TextEncoder();
+
+/** The JWS Signing Input: ASCII(protected) '.' (BASE64URL(payload) or, with b64:false, the payload bytes). */
+export function signingInput(protectedB64: string, payload: Uint8Array, b64: boolean): Uint8Array {
+  const head = encoder.encode(`${protectedB64}.`);
+  if (b64) return encoder.encode(`${protectedB64}.${encodeBase64url(payload)}`);
+  const out = new Uint8Array(head.length + payload.length);
+  out.set(head, 0);
+  out.set(payload, head.length);
+  return out;
+}
+
+/** Sign `payload` (the exact bytes covered) and return the signature's parts. */
+export async function createJwsSignature(payload: Uint8Array, opts: CreateJwsSignatureOptions): Promise<JwsSignatureParts> {
+  const header: Record<string, JsonValue> = { alg: opts.alg, ...opts.protectedHeader };
+  const protectedB64 = encodeBase64url(JSON.stringify(header));
+  const b64 = header['b64'] !== false;
+  const sig = await signWithSigner(opts.alg, opts.signer, signingInput(protectedB64, payload, b64));
+  const parts: JwsSignatureParts = { protected: protectedB64, signature: encodeBase64url(sig) };
+  if (opts.unprotectedHeader !== undefined) parts.header = opts.unprotectedHeader;
+  return parts;
+}
+
+/** The payload as written into an envelope (base64url, or the raw text with b64:false). */
+export function payloadSegment(payload: Uint8Array, b64: boolean, compact: boolean): string {
+  if (b64) return encodeBase64url(payload);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(payload);
+  } catch {
+    throw new SealError('ERR_INPUT_INVALID', 'an attached b64:false payload must be UTF-8 text (use a detached payload)');
+  }
+  if (compact && text.includes('.')) throw new SealError('ERR_INPUT_INVALID', "an attached b64:false payload in compact form cannot contain '.' (use a detached payload)");
+  return text;
+}
+
+export function toCompact(sig: JwsSignatureParts, segment: string | undefined): string {
+  if (sig.header !== undefined) throw new SealError('ERR_INPUT_INVALID', 'compact serialization cannot carry an unprotected header (use --format json)');
+  return `${sig.protected}.${segment ?? ''}.${sig.signature}`;
+}
+
+export function toGeneralJson(signatures: readonly JwsSignatureParts[], segment: string | undefined): string {
+  const doc: Record<string, unknown> = {};
+  if (segment !== undefined) doc['payload'] = segment;
+  doc['signatures'] = signatures.map((s) => (s.header === undefined ? { protected: s.protected, signature: s.signature } : { protected: s.protected, header: s.header, signature: s.signature }));
+  return JSON.stringify(doc);
+}
+
+/** Read an existing general/flattened JWS JSON to co-seal it: its payload segment and signatures. */
+export function readGeneralJson(text: string | Uint8Array): { segment: string | undefined; signatures: JwsSignatureParts[] } {
+  let doc: JsonValue;
+  try {
+    doc = parseJsonStrict(text);
+  } catch (err) {
+    throw new SealError('ERR_JWS_INVALID', `not a JWS JSON serialization: ${(err as Error).message}`);
+  }
+  if (!isJsonObject(doc)) throw new SealError('ERR_JWS_INVALID', 'not a JWS JSON serialization');
+  const payload = doc['payload'];
+  if (payload !== undefined && typeof payload !== 'string') throw new SealError('ERR_JWS_INVALID', 'JWS payload must be a string');
+  const list = Array.isArray(doc['signatures']) ? doc['signatures'] : [doc];
+  const signatures = list.map((s): JwsSignatureParts => {
+    if (!isJsonObject(s) || typeof s['protected'] !== 'string' || typeof s['signature'] !== 'string') throw new SealError('ERR_JWS_INVALID', 'malformed JWS signature entry');
+    const h = s['header'];
+    if (h !== undefined && !isJsonObject(h)) throw new SealError('ERR_JWS_INVALID', 'malformed JWS unprotected header');
+    return h === undefined ? { protected: s['protected'], signature: s['signature'] } : { protected: s['protected'], header: h, signature: s['signature'] };
+  });
+  return { segment: payload === '' ? undefined : payload, signatures };
+}
