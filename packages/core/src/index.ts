@@ -3,3 +3,4 @@ export * from './errors/index.js';
 export * from './report/index.js';
 export * from './signer/signer.js';
 export * from './signer/software.js';
+export * from './pki/index.js';
