@@ -4,3 +4,4 @@ export * from './report/index.js';
 export * from './signer/signer.js';
 export * from './signer/software.js';
 export * from './pki/index.js';
+export * from './signer/load-key.js';
