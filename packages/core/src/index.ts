@@ -5,3 +5,4 @@ export * from './signer/signer.js';
 export * from './signer/software.js';
 export * from './pki/index.js';
 export * from './signer/load-key.js';
+export * from './pdf/index.js';
