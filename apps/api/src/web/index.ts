@@ -1,0 +1,240 @@
+/**
+ * The public verification page as a Fastify plugin. Register it at the root of the API:
+ *
+ *   await app.register(webPlugin, { lookupEntry: (id) => ... })
+ *
+ * Routes: GET / (the page), GET /v/:entryId (the QR landing page, same page in record mode),
+ * GET /v/:entryId/record?sha256=HEX (the registry's record of a usage-log entry, JSON, only to
+ * a caller who knows the document's digest, i.e. holds the QR link), GET /web/* (assets).
+ * The page itself calls POST /v1/verify/pdf and /v1/verify/json, which the API owns.
+ * Assets are plain files read once at registration: no build step, no CDN, works offline on a LAN.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+
+export { verificationUrl, parseVerificationUrl, type VerificationLink } from './verification-url.js';
+
+/** What the QR landing page shows about one usage-log entry. Extra fields are dropped. */
+export interface EntryRecordView {
+  entryId: string;
+  /** ISO-8601 time of sealing. */
+  sealedAt: string | null;
+  /** 'pdf' | 'json' | ... */
+  format?: string | null;
+  /**
+   * Lower-case hex SHA-256 of the document as submitted for sealing (the digest in the QR link).
+   * The record is shown only to a request that names this digest; it is never sent back.
+   */
+  documentSha256: string;
+  agency: { id: string; name: string };
+  seal: {
+    id: string;
+    name: string;
+    /** A data:image/... URL or a path on this service; anything else is not shown. */
+    image?: string | null;
+  };
+  /** The seal's status now. */
+  status: {
+    state: 'active' | 'suspended' | 'revoked' | 'expired';
+    /** ISO-8601 time of the suspension or revocation. */
+    since?: string | null;
+    /** RFC 5280 reason name (keyCompromise, superseded, ...). */
+    reason?: string | null;
+  };
+}
+
+export interface WebPluginOptions {
+  /**
+   * Look up a usage-log entry for the QR landing page; null when there is none. Without it,
+   * GET /v/:entryId/record answers 404 and the page says the record is unknown.
+   */
+  lookupEntry?: (entryId: string) => Promise<EntryRecordView | null> | EntryRecordView | null;
+}
+
+const ENTRY_ID = /^[A-Za-z0-9_-][A-Za-z0-9._~-]{0,127}$/;
+
+const ASSETS: Readonly<Record<string, string>> = {
+  'app.js': 'text/javascript; charset=utf-8',
+  'i18n.js': 'text/javascript; charset=utf-8',
+  'verdict.js': 'text/javascript; charset=utf-8',
+  'sha256.js': 'text/javascript; charset=utf-8',
+  'style.css': 'text/css; charset=utf-8',
+  'seal.svg': 'image/svg+xml',
+};
+
+/** The page runs no inline code and talks to this origin only. */
+const CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+function loadAssets(): { html: Buffer; files: Map<string, Buffer> } {
+  const dir = new URL('./assets/', import.meta.url);
+  const files = new Map<string, Buffer>();
+  for (const name of Object.keys(ASSETS)) files.set(name, readFileSync(new URL(name, dir)));
+  return { html: readFileSync(new URL('index.html', dir)), files };
+}
+
+function secure(reply: FastifyReply): FastifyReply {
+  return reply
+    .header('content-security-policy', CSP)
+    .header('x-content-type-options', 'nosniff')
+    .header('referrer-policy', 'no-referrer')
+    .header('x-frame-options', 'DENY');
+}
+
+function notFound(reply: FastifyReply, detail: string): FastifyReply {
+  return reply
+    .code(404)
+    .type('application/problem+json')
+    .send({ type: '/problems/not-found', title: 'Not found', status: 404, code: 'ERR_NOT_FOUND', detail });
+}
+
+const recordSchema = {
+  type: 'object',
+  required: ['entryId', 'sealedAt', 'agency', 'seal', 'status'],
+  properties: {
+    entryId: { type: 'string' },
+    sealedAt: { type: ['string', 'null'] },
+    format: { type: ['string', 'null'] },
+    agency: { type: 'object', required: ['id', 'name'], properties: { id: { type: 'string' }, name: { type: 'string' } } },
+    seal: {
+      type: 'object',
+      required: ['id', 'name'],
+      properties: { id: { type: 'string' }, name: { type: 'string' }, image: { type: ['string', 'null'] } },
+    },
+    status: {
+      type: 'object',
+      required: ['state'],
+      properties: {
+        state: { type: 'string', enum: ['active', 'suspended', 'revoked', 'expired'] },
+        since: { type: ['string', 'null'] },
+        reason: { type: ['string', 'null'] },
+      },
+    },
+  },
+} as const;
+
+const problemSchema = {
+  type: 'object',
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    code: { type: 'string' },
+    detail: { type: 'string' },
+  },
+} as const;
+
+function digestEquals(a: string, b: string): boolean {
+  const x = Buffer.from(a.toLowerCase(), 'latin1');
+  const y = Buffer.from(b.toLowerCase(), 'latin1');
+  return x.length === 32 * 2 && x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** The three reads of the API's RegistryPort (apps/api/src/deps.ts) that the landing page needs. */
+export interface EntryRegistryReader {
+  getUsage(index: number): Promise<{ time: string; sealId: string; agencyId: string; documentKind: string; documentSha256: string } | null>;
+  getSeal(id: string): Promise<{
+    id: string;
+    name: string;
+    state: string;
+    stateChangedAt: string;
+    revocation: { reason: string; revokedAt: string } | null;
+  } | null>;
+  getAgency(id: string): Promise<{ id: string; name: string } | null>;
+}
+
+/**
+ * The lookup the QR landing page needs, over the API's registry port: entry ids are usage-log
+ * indexes (decimal), as in the `seal-log-entry` header of a sealing answer.
+ */
+export function entryLookupFromRegistry(
+  registry: EntryRegistryReader,
+): (entryId: string) => Promise<EntryRecordView | null> {
+  return async (entryId) => {
+    if (!/^(0|[1-9][0-9]{0,15})$/.test(entryId)) return null;
+    const index = Number(entryId);
+    if (!Number.isSafeInteger(index)) return null;
+    const entry = await registry.getUsage(index);
+    if (entry === null) return null;
+    const [seal, agency] = await Promise.all([registry.getSeal(entry.sealId), registry.getAgency(entry.agencyId)]);
+    if (seal === null || agency === null) return null;
+    const state = seal.state === 'suspended' || seal.state === 'revoked' || seal.state === 'expired' ? seal.state : 'active';
+    return {
+      entryId,
+      sealedAt: entry.time,
+      format: entry.documentKind,
+      documentSha256: entry.documentSha256.toLowerCase(),
+      agency: { id: agency.id, name: agency.name },
+      seal: { id: seal.id, name: seal.name },
+      status: {
+        state,
+        since: state === 'revoked' ? (seal.revocation?.revokedAt ?? seal.stateChangedAt) : state === 'active' ? null : seal.stateChangedAt,
+        reason: state === 'revoked' ? (seal.revocation?.reason ?? null) : null,
+      },
+    };
+  };
+}
+
+/** Fastify plugin serving the verification page; see the module comment for the routes. */
+export async function webPlugin(app: FastifyInstance, opts: WebPluginOptions = {}): Promise<void> {
+  const { html, files } = loadAssets();
+  const lookupEntry = opts.lookupEntry;
+
+  const page = async (_req: unknown, reply: FastifyReply) =>
+    secure(reply).header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(html);
+
+  app.get('/', { schema: { hide: true } }, page);
+
+  app.get<{ Params: { entryId: string } }>(
+    '/v/:entryId',
+    { schema: { hide: true, params: { type: 'object', properties: { entryId: { type: 'string' } } } } },
+    async (req, reply) => {
+      if (!ENTRY_ID.test(req.params.entryId)) return notFound(secure(reply), 'no such sealing record');
+      return page(req, reply);
+    },
+  );
+
+  app.get<{ Params: { entryId: string }; Querystring: { sha256: string } }>(
+    '/v/:entryId/record',
+    {
+      schema: {
+        summary: 'Public record of a usage-log entry for the QR verification link; needs the document digest',
+        params: { type: 'object', required: ['entryId'], properties: { entryId: { type: 'string', maxLength: 128 } } },
+        querystring: {
+          type: 'object',
+          required: ['sha256'],
+          additionalProperties: false,
+          properties: { sha256: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' } },
+        },
+        response: { 200: recordSchema, 404: problemSchema },
+      },
+    },
+    async (req, reply) => {
+      const id = req.params.entryId;
+      if (!ENTRY_ID.test(id) || lookupEntry === undefined) return notFound(reply, 'no such sealing record');
+      const rec = await lookupEntry(id);
+      // Same answer for "no entry" and "wrong digest": entries cannot be enumerated without their documents.
+      if (rec === null || !digestEquals(rec.documentSha256, req.query.sha256)) return notFound(reply, 'no such sealing record');
+      return reply.header('cache-control', 'no-store').send(rec);
+    },
+  );
+
+  app.get<{ Params: { name: string } }>('/web/:name', { schema: { hide: true } }, async (req, reply) => {
+    const name = req.params.name;
+    const type = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
+    const body = files.get(name);
+    if (type === undefined || body === undefined) return notFound(reply, 'no such asset');
+    return secure(reply).header('cache-control', 'public, max-age=300').type(type).send(body);
+  });
+}
+
+export default webPlugin;
