@@ -1,0 +1,329 @@
+/**
+ * CMS SignedData verification (RFC 5652, CAdES/PAdES profile): one SignerInfo, its certificate
+ * (issuerAndSerialNumber or subjectKeyIdentifier), message-digest over the (detached or
+ * encapsulated) content, the signature over the DER signed attributes, the signing-certificate(-v2)
+ * binding, and collection of embedded certificates, CRLs, OCSP responses and time-stamp tokens.
+ * Knows no PDF and no trust: path validation is pki/'s job.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+import type { Indication, SubIndication } from '../report/index.js';
+import { AlgorithmPolicyError, checkKey, toKeyObject, digestNameForOid, hashBytes, resolveSignatureAlgorithm, verifySignature, type DigestName } from '../pki/algorithms.js';
+import { bytesToHex, parseCertificate, type CertInfo } from '../pki/cert.js';
+
+export const OID = {
+  signedData: '1.2.840.113549.1.7.2',
+  data: '1.2.840.113549.1.7.1',
+  tstInfo: '1.2.840.113549.1.9.16.1.4',
+  contentType: '1.2.840.113549.1.9.3',
+  messageDigest: '1.2.840.113549.1.9.4',
+  signingTime: '1.2.840.113549.1.9.5',
+  signingCertificate: '1.2.840.113549.1.9.16.2.12',
+  signingCertificateV2: '1.2.840.113549.1.9.16.2.47',
+  signatureTimeStampToken: '1.2.840.113549.1.9.16.2.14',
+  adbeRevocationInfoArchival: '1.2.840.113583.1.1.8',
+  ocspResponseRevInfo: '1.3.6.1.5.5.7.16.2',
+} as const;
+
+export interface CmsVerifyOptions {
+  /**
+   * Detached content as chunks (e.g. the two PDF byte ranges, as views; nothing is copied for hashing).
+   * When absent the encapsulated content is used and must be present.
+   */
+  detachedContent?: readonly Uint8Array[];
+  /** Precomputed digests of the detached content, by algorithm (saves a pass over a large file). */
+  contentDigest?: (alg: DigestName) => Uint8Array;
+  /** Refuse encapsulated content when detached content is given (PAdES: eContent must be absent). Default true. */
+  forbidEncapsulatedWithDetached?: boolean;
+}
+
+export interface CmsVerifyResult {
+  indication: Indication;
+  subIndication: SubIndication | null;
+  /** Parsed well enough to look at the signer. */
+  parsed: boolean;
+  /** message-digest (or content, without signed attributes) matches. */
+  intact: boolean;
+  /** Signature maths verified over the signed attributes. */
+  valid: boolean;
+  signerCertificate: CertInfo | null;
+  /** Every certificate in the SignedData, original DER. */
+  certificates: Uint8Array[];
+  crls: Uint8Array[];
+  ocsps: Uint8Array[];
+  digestAlgorithm: DigestName | null;
+  signatureAlgorithm: string | null;
+  eContentType: string | null;
+  eContent: Uint8Array | null;
+  claimedSigningTime: Date | null;
+  /** The SignerInfo signature value (what a signature time-stamp's imprint covers). */
+  signatureValue: Uint8Array | null;
+  /** Unsigned signature-time-stamp-token attribute values (DER ContentInfo). */
+  signatureTimestamps: Uint8Array[];
+  signedAttributeTypes: string[];
+  signingCertificateBinding: 'v2' | 'v1' | 'absent' | 'mismatch';
+  errors: string[];
+  warnings: string[];
+}
+
+function empty(): CmsVerifyResult {
+  return {
+    indication: 'TOTAL_FAILED',
+    subIndication: 'FORMAT_FAILURE',
+    parsed: false,
+    intact: false,
+    valid: false,
+    signerCertificate: null,
+    certificates: [],
+    crls: [],
+    ocsps: [],
+    digestAlgorithm: null,
+    signatureAlgorithm: null,
+    eContentType: null,
+    eContent: null,
+    claimedSigningTime: null,
+    signatureValue: null,
+    signatureTimestamps: [],
+    signedAttributeTypes: [],
+    signingCertificateBinding: 'absent',
+    errors: [],
+    warnings: [],
+  };
+}
+
+const view = (b: ArrayBuffer | Uint8Array): Uint8Array => (b instanceof Uint8Array ? b : new Uint8Array(b));
+
+function eq(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Children of a context-tagged [n] IMPLICIT SET inside SignedData, as original encodings. */
+function taggedSetItems(signedData: asn1js.Sequence, tag: number): asn1js.BaseBlock[] {
+  for (const item of signedData.valueBlock.value) {
+    if (item.idBlock.tagClass === 3 && item.idBlock.tagNumber === tag && item instanceof asn1js.Constructed) return item.valueBlock.value;
+  }
+  return [];
+}
+
+function attrValues(attrs: pkijs.Attribute[] | undefined, type: string): asn1js.BaseBlock[] | null {
+  const found = (attrs ?? []).filter((a) => a.type === type);
+  if (found.length === 0) return null;
+  if (found.length > 1) throw new Error(`duplicate attribute ${type}`);
+  return found[0]!.values as asn1js.BaseBlock[];
+}
+
+/** Strip a PDF /Contents' zero padding: the DER length must be known and the rest zero bytes. */
+export function trimDerPadding(bytes: Uint8Array): Uint8Array | null {
+  if (bytes.length < 2 || bytes[0] !== 0x30) return null;
+  let len: number;
+  let hdr: number;
+  const l0 = bytes[1]!;
+  if (l0 < 0x80) {
+    len = l0;
+    hdr = 2;
+  } else if (l0 === 0x80) {
+    return bytes; // BER indefinite length: let the parser find the end
+  } else {
+    const n = l0 & 0x7f;
+    if (n > 4 || bytes.length < 2 + n) return null;
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + bytes[2 + i]!;
+    hdr = 2 + n;
+  }
+  const end = hdr + len;
+  if (end > bytes.length) return null;
+  for (let i = end; i < bytes.length; i++) if (bytes[i] !== 0) return null;
+  return bytes.subarray(0, end);
+}
+
+/** Verify a DER CMS ContentInfo(SignedData). Never throws: malformed input is a FORMAT_FAILURE result. */
+export function verifyCms(der: Uint8Array, opts: CmsVerifyOptions = {}): CmsVerifyResult {
+  const r = empty();
+  const fail = (ind: Indication, sub: SubIndication, msg: string): CmsVerifyResult => {
+    r.indication = ind;
+    r.subIndication = sub;
+    r.errors.push(msg);
+    return r;
+  };
+  const trimmed = trimDerPadding(der);
+  if (!trimmed) return fail('TOTAL_FAILED', 'FORMAT_FAILURE', 'signature container is not a DER SEQUENCE (or has non-zero trailing bytes)');
+  let ci: pkijs.ContentInfo;
+  let sd: pkijs.SignedData;
+  let sdAsn: asn1js.Sequence;
+  try {
+    const asn = asn1js.fromBER(trimmed);
+    if (asn.offset === -1) throw new Error(asn.result.error);
+    ci = new pkijs.ContentInfo({ schema: asn.result });
+    if (ci.contentType !== OID.signedData) return fail('TOTAL_FAILED', 'FORMAT_FAILURE', `content type ${ci.contentType} is not SignedData`);
+    sdAsn = ci.content as asn1js.Sequence;
+    sd = new pkijs.SignedData({ schema: sdAsn });
+  } catch {
+    return fail('TOTAL_FAILED', 'FORMAT_FAILURE', 'CMS SignedData cannot be parsed');
+  }
+  r.parsed = true;
+  // certificates (original encodings), CRLs and other revocation info
+  for (const item of taggedSetItems(sdAsn, 0)) {
+    if (item instanceof asn1js.Sequence) r.certificates.push(view(item.valueBeforeDecodeView).slice());
+  }
+  for (const item of taggedSetItems(sdAsn, 1)) {
+    if (item instanceof asn1js.Sequence) r.crls.push(view(item.valueBeforeDecodeView).slice());
+    else if (item.idBlock.tagClass === 3 && item.idBlock.tagNumber === 1 && item instanceof asn1js.Constructed) {
+      const [fmt, val] = item.valueBlock.value;
+      if (fmt instanceof asn1js.ObjectIdentifier && fmt.valueBlock.toString() === OID.ocspResponseRevInfo && val) r.ocsps.push(view(val.valueBeforeDecodeView).slice());
+    }
+  }
+  r.eContentType = sd.encapContentInfo.eContentType;
+  if (sd.encapContentInfo.eContent) {
+    const ec = sd.encapContentInfo.eContent;
+    // constructed OCTET STRINGs (BER) are concatenated
+    if (ec.idBlock.isConstructed) {
+      const parts = (ec.valueBlock.value as asn1js.OctetString[]).map((p) => view(p.valueBlock.valueHexView));
+      r.eContent = new Uint8Array(Buffer.concat(parts));
+    } else r.eContent = view(ec.valueBlock.valueHexView).slice();
+  }
+  if (sd.signerInfos.length !== 1) return fail('TOTAL_FAILED', 'FORMAT_FAILURE', `expected exactly one SignerInfo, found ${sd.signerInfos.length}`);
+  const si = sd.signerInfos[0]!;
+  r.signatureValue = view(si.signature.valueBlock.valueHexView).slice();
+  // unsigned attributes: signature time-stamps
+  for (const a of si.unsignedAttrs?.attributes ?? []) {
+    if (a.type === OID.signatureTimeStampToken) for (const v of a.values as asn1js.BaseBlock[]) r.signatureTimestamps.push(view(v.valueBeforeDecodeView).slice());
+  }
+  // the signer certificate
+  const certs: CertInfo[] = [];
+  for (const c of r.certificates) {
+    try {
+      certs.push(parseCertificate(c));
+    } catch {
+      r.warnings.push('an unparseable certificate in the CMS was ignored');
+    }
+  }
+  let signer: CertInfo | undefined;
+  if (si.sid instanceof pkijs.IssuerAndSerialNumber) {
+    const serial = bytesToHex(si.sid.serialNumber.valueBlock.valueHexView);
+    const issuer = si.sid.issuer;
+    signer = certs.find((c) => c.serialNumber === serial && (() => { try { return c.pkijs.issuer.isEqual(issuer); } catch { return false; } })());
+  } else if (si.sid instanceof asn1js.Constructed || si.sid instanceof asn1js.Primitive) {
+    const ski = bytesToHex(view((si.sid as asn1js.Primitive).valueBlock.valueHexView ?? new Uint8Array(0)));
+    signer = certs.find((c) => c.subjectKeyId === ski);
+  }
+  // digest algorithm
+  let digest: DigestName;
+  try {
+    digest = digestNameForOid(si.digestAlgorithm.algorithmId);
+  } catch (err) {
+    return fail('INDETERMINATE', 'CRYPTO_CONSTRAINTS_FAILURE', (err as Error).message);
+  }
+  r.digestAlgorithm = digest;
+  // content digest
+  let detached = opts.detachedContent;
+  if (detached && r.eContent && (opts.forbidEncapsulatedWithDetached ?? true)) {
+    return fail('TOTAL_FAILED', 'FORMAT_FAILURE', 'detached signature carries encapsulated content');
+  }
+  if (!detached) {
+    if (!r.eContent) return fail('INDETERMINATE', 'SIGNED_DATA_NOT_FOUND', 'no content to verify against');
+    detached = [r.eContent];
+  }
+  const computeDigest = (alg: DigestName): Uint8Array => (opts.contentDigest && opts.detachedContent ? opts.contentDigest(alg) : hashBytes(alg, detached!));
+  let signedBytes: Uint8Array;
+  const attrs = si.signedAttrs?.attributes;
+  let policyError: AlgorithmPolicyError | null = null;
+  try {
+    if (attrs) {
+      r.signedAttributeTypes = attrs.map((a) => a.type);
+      const ct = attrValues(attrs, OID.contentType);
+      const md = attrValues(attrs, OID.messageDigest);
+      if (!ct || !md) return fail('TOTAL_FAILED', 'FORMAT_FAILURE', 'signed attributes lack content-type or message-digest');
+      const ctOid = ct[0] instanceof asn1js.ObjectIdentifier ? ct[0].valueBlock.toString() : '';
+      if (ctOid !== r.eContentType) return fail('TOTAL_FAILED', 'FORMAT_FAILURE', 'content-type attribute differs from the encapsulated content type');
+      const mdVal = md[0] instanceof asn1js.OctetString ? view(md[0].valueBlock.valueHexView) : new Uint8Array(0);
+      r.intact = eq(mdVal, computeDigest(digest));
+      const st = attrValues(attrs, OID.signingTime);
+      if (st && st[0]) {
+        const t = st[0];
+        if (t instanceof asn1js.UTCTime || t instanceof asn1js.GeneralizedTime) r.claimedSigningTime = t.toDate();
+      }
+      signedBytes = view(si.signedAttrs!.encodedValue);
+    } else {
+      signedBytes = new Uint8Array(Buffer.concat(detached.map((d) => Buffer.from(d.buffer, d.byteOffset, d.byteLength))));
+      r.intact = true; // checked by the signature itself
+    }
+  } catch (err) {
+    if (err instanceof AlgorithmPolicyError) return fail('INDETERMINATE', 'CRYPTO_CONSTRAINTS_FAILURE', err.message);
+    return fail('TOTAL_FAILED', 'FORMAT_FAILURE', 'malformed signed attributes');
+  }
+  if (!r.intact) return fail('TOTAL_FAILED', 'HASH_FAILURE', 'the digest of the signed content differs from the message-digest attribute');
+  if (!signer) return fail('INDETERMINATE', 'NO_SIGNING_CERTIFICATE_FOUND', 'the signer certificate is not in the CMS');
+  r.signerCertificate = signer;
+  try {
+    r.signatureAlgorithm = resolveSignatureAlgorithm(si.signatureAlgorithm, digest, true).name;
+  } catch (err) {
+    if (err instanceof AlgorithmPolicyError) return fail('INDETERMINATE', 'CRYPTO_CONSTRAINTS_FAILURE', err.message);
+    throw err;
+  }
+  // signature maths first (with weak algorithms allowed), then the policy
+  try {
+    r.valid = verifySignature({ signatureAlgorithm: si.signatureAlgorithm, digest, publicKey: signer.spki, data: signedBytes, signature: r.signatureValue, allowWeak: true });
+  } catch (err) {
+    if (err instanceof AlgorithmPolicyError) return fail('INDETERMINATE', 'CRYPTO_CONSTRAINTS_FAILURE', err.message);
+    return fail('TOTAL_FAILED', 'SIG_CRYPTO_FAILURE', 'signature verification error');
+  }
+  if (!r.valid) {
+    if (!attrs) r.intact = false;
+    return fail('TOTAL_FAILED', attrs ? 'SIG_CRYPTO_FAILURE' : 'HASH_FAILURE', 'the CMS signature does not verify');
+  }
+  try {
+    const alg = resolveSignatureAlgorithm(si.signatureAlgorithm, digest, false);
+    checkKey(toKeyObject(signer.spki), alg.scheme, false);
+  } catch (err) {
+    if (err instanceof AlgorithmPolicyError) policyError = err;
+    else throw err;
+  }
+  // signing-certificate(-v2) binding
+  try {
+    const v2 = attrValues(attrs, OID.signingCertificateV2);
+    const v1 = attrValues(attrs, OID.signingCertificate);
+    if (v2 || v1) {
+      const val = (v2 ?? v1)![0] as asn1js.Sequence;
+      const certIds = (val.valueBlock.value[0] as asn1js.Sequence).valueBlock.value as asn1js.Sequence[];
+      const first = certIds[0]!;
+      let alg: DigestName = v2 ? 'sha256' : 'sha1';
+      let hashNode = first.valueBlock.value[0]!;
+      if (v2 && hashNode instanceof asn1js.Sequence) {
+        alg = digestNameForOid((hashNode.valueBlock.value[0] as asn1js.ObjectIdentifier).valueBlock.toString());
+        hashNode = first.valueBlock.value[1]!;
+      }
+      const expected = view((hashNode as asn1js.OctetString).valueBlock.valueHexView);
+      if (eq(expected, hashBytes(alg, signer.der))) r.signingCertificateBinding = v2 ? 'v2' : 'v1';
+      else {
+        r.signingCertificateBinding = 'mismatch';
+        return fail('INDETERMINATE', 'NO_SIGNING_CERTIFICATE_FOUND', 'the signing-certificate attribute does not match the signer certificate');
+      }
+    }
+  } catch (err) {
+    if (err instanceof AlgorithmPolicyError) return fail('INDETERMINATE', 'CRYPTO_CONSTRAINTS_FAILURE', err.message);
+    return fail('TOTAL_FAILED', 'FORMAT_FAILURE', 'malformed signing-certificate attribute');
+  }
+  // Adobe revocation archival (signed attribute): CRLs [0] and OCSP responses [1]
+  try {
+    const arch = attrValues(attrs, OID.adbeRevocationInfoArchival);
+    if (arch && arch[0] instanceof asn1js.Sequence) {
+      for (const part of arch[0].valueBlock.value) {
+        if (!(part instanceof asn1js.Constructed)) continue;
+        const list = part.valueBlock.value[0];
+        if (!(list instanceof asn1js.Sequence)) continue;
+        for (const item of list.valueBlock.value) {
+          const bytes = view(item.valueBeforeDecodeView).slice();
+          if (part.idBlock.tagNumber === 0) r.crls.push(bytes);
+          else if (part.idBlock.tagNumber === 1) r.ocsps.push(bytes);
+        }
+      }
+    }
+  } catch {
+    r.warnings.push('unreadable adbe-revocationInfoArchival attribute ignored');
+  }
+  if (policyError) return fail('INDETERMINATE', 'CRYPTO_CONSTRAINTS_FAILURE', policyError.message);
+  r.indication = 'TOTAL_PASSED';
+  r.subIndication = null;
+  return r;
+}
