@@ -6,3 +6,4 @@ export * from './signer/software.js';
 export * from './pki/index.js';
 export * from './signer/load-key.js';
 export * from './pdf/index.js';
+export * from './cms/sign.js';
