@@ -34,7 +34,7 @@ describe('verifyCms', () => {
 
   it('one changed content byte -> HASH_FAILURE (openssl agrees)', () => {
     const changed = content.slice();
-    changed[3] ^= 1;
+    changed[3] = changed[3]! ^ 1;
     writeFileSync(pki.file('changed.bin'), changed);
     expect(() => pki.openssl(['cms', '-verify', '-binary', '-noverify', '-inform', 'DER', '-in', 'sig.der', '-content', 'changed.bin', '-out', '/dev/null'])).toThrow();
     const r = verifyCms(sig('sig.der'), { detachedContent: [changed] });
@@ -46,14 +46,14 @@ describe('verifyCms', () => {
     const der = sig('sig.der');
     // the ECDSA signature value is near the end, before no unsigned attributes: flip a byte of it
     const bad = der.slice();
-    bad[bad.length - 5] ^= 0x01;
+    bad[bad.length - 5] = bad[bad.length - 5]! ^ 0x01;
     const r = verifyCms(bad, { detachedContent: [content] });
     expect(r.indication).toBe('TOTAL_FAILED');
     expect(r.valid).toBe(false);
     const noattr = verifyCms(sig('sig-noattr.der'), { detachedContent: [content] });
     expect(noattr.indication).toBe('TOTAL_PASSED');
     const changed = content.slice();
-    changed[0] ^= 1;
+    changed[0] = changed[0]! ^ 1;
     expect(verifyCms(sig('sig-noattr.der'), { detachedContent: [changed] }).indication).toBe('TOTAL_FAILED');
   });
 
