@@ -339,6 +339,14 @@ async function loadEntry() {
   renderEntry();
 }
 
+/** Forget the previous answer at once, then check the new file. @param {File} f */
+function start(f) {
+  /** @type {HTMLElement} */ (document.getElementById('file-name')).textContent = f.name;
+  state.result = null;
+  renderResults();
+  void checkFile(f);
+}
+
 function init() {
   for (const b of document.querySelectorAll('button[data-lang]')) {
     b.addEventListener('click', () => {
@@ -352,7 +360,7 @@ function init() {
   const input = /** @type {HTMLInputElement} */ (document.getElementById('file'));
   input.addEventListener('change', () => {
     const f = input.files && input.files[0];
-    if (f) void checkFile(f);
+    if (f) start(f);
   });
   const drop = /** @type {HTMLElement} */ (document.getElementById('drop'));
   drop.addEventListener('dragover', (ev) => { ev.preventDefault(); drop.classList.add('over'); });
@@ -361,11 +369,17 @@ function init() {
     ev.preventDefault();
     drop.classList.remove('over');
     const f = ev.dataTransfer && ev.dataTransfer.files[0];
-    if (f) void checkFile(f);
+    if (f) start(f);
   });
   // A file dropped outside the zone must not make the browser navigate away from the page.
   window.addEventListener('dragover', (ev) => ev.preventDefault());
   window.addEventListener('drop', (ev) => ev.preventDefault());
+  // A QR link opened again with another digest is a same-document navigation.
+  window.addEventListener('hashchange', () => {
+    state.result = null;
+    renderResults();
+    void loadEntry();
+  });
   applyLanguage();
   void loadEntry();
 }
