@@ -72,7 +72,8 @@ describe('RFC 9162 Merkle tree', () => {
         if (proof.length > 0) {
           const bad = proof.map((p) => Uint8Array.from(p));
           const k = b % bad.length;
-          (bad[k] as Uint8Array)[0] ^= 1;
+          const target = bad[k] as Uint8Array;
+          target[0] = (target[0] as number) ^ 1;
           if (verifyInclusion(l[m] as Uint8Array, m, n, bad, root)) return false;
         }
         const first = (b % n) + 1;
