@@ -6,4 +6,6 @@ export * from './signer/software.js';
 export * from './pki/index.js';
 export * from './signer/load-key.js';
 export * from './pdf/index.js';
+// Chinese electronic seals (issue 9): SM2/SM3, GB/T 38540 SES_Seal/SES_Signature, OFD, seal picture.
+export * from './cn/index.js';
 export * from './cms/sign.js';
