@@ -9,3 +9,4 @@ export * from './pdf/index.js';
 // Chinese electronic seals (issue 9): SM2/SM3, GB/T 38540 SES_Seal/SES_Signature, OFD, seal picture.
 export * from './cn/index.js';
 export * from './cms/sign.js';
+export * from './tsa/index.js';
