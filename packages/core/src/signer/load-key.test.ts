@@ -1,6 +1,7 @@
 import { X509Certificate, verify as cryptoVerify } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SealError } from '../errors/index.js';
@@ -221,5 +222,22 @@ describe('checkCertificateUsable', () => {
 
   it('refuses an unreadable certificate with ERR_CERT_INVALID', () => {
     expect(codeOf(() => checkCertificateUsable(Uint8Array.of(0x30, 0x03, 0x02, 0x01, 0x01), new Date()))).toBe('ERR_CERT_INVALID');
+  });
+});
+
+describe('the committed dev PKI (certs-dev/, made by pnpm dev-pki)', () => {
+  const devDir = fileURLToPath(new URL('../../../../certs-dev', import.meta.url));
+  it.each(['agency-a-rsa', 'agency-a-ec', 'agency-b-rsa', 'agency-b-ec'])('loads %s from PKCS#12 and from PEM into the same signer, with the full chain', (name) => {
+    const fromP12 = loadSignerFromP12(readFileSync(join(devDir, `${name}.p12`)), 'dev-only', { chainPems: [readFileSync(join(devDir, 'chain.pem'))] });
+    const fromPem = loadSignerFromKeyFiles({ cert: join(devDir, `${name}.pem`), key: join(devDir, `${name}.key.pem`) }, [join(devDir, 'chain.pem')]);
+    expect(fromP12.certificateChain).toHaveLength(3);
+    expect(fromPem.certificateChain.map((c) => Buffer.from(c).toString('hex'))).toEqual(fromP12.certificateChain.map((c) => Buffer.from(c).toString('hex')));
+    expect(fromP12.keyType).toBe(name.endsWith('rsa') ? 'RSA' : 'EC');
+    expect(() => checkCertificateUsable(fromP12.certificateChain[0]!, new Date('2030-01-01T00:00:00Z'))).not.toThrow();
+    // openssl agrees the chain leads to the dev root
+    const leafPath = join(pki.dir, `${name}-leaf.pem`);
+    writeFileSync(leafPath, readFileSync(join(devDir, `${name}.pem`)));
+    const out = opensslText(['verify', '-CAfile', join(devDir, 'root-ca.pem'), '-untrusted', join(devDir, 'chain.pem'), leafPath]);
+    expect(out).toContain(': OK');
   });
 });
