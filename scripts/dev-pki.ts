@@ -15,8 +15,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as x509 from '@peculiar/x509';
 
-const crypto = webcrypto as unknown as Crypto;
-x509.cryptoProvider.set(crypto);
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
+type RsaHashedKeyGenParams = webcrypto.RsaHashedKeyGenParams;
+type EcKeyGenParams = webcrypto.EcKeyGenParams;
+const crypto = webcrypto;
+// x509's types name the DOM Crypto; node's webcrypto is that object at run time.
+x509.cryptoProvider.set(crypto as unknown as NonNullable<Parameters<typeof x509.X509CertificateGenerator.create>[1]>);
 
 const OUT = resolve(process.argv[2] ?? join(import.meta.dirname, '..', 'certs-dev'));
 const BASE_URL = 'http://127.0.0.1:8080';
@@ -41,7 +45,7 @@ interface Issued {
   keys: CryptoKeyPair;
 }
 
-function signingAlgorithm(keys: CryptoKeyPair): Algorithm | EcdsaParams {
+function signingAlgorithm(keys: CryptoKeyPair): webcrypto.Algorithm | webcrypto.EcdsaParams {
   return keys.privateKey.algorithm.name === 'ECDSA' ? { name: 'ECDSA', hash: 'SHA-384' } : { name: 'RSASSA-PKCS1-v1_5' };
 }
 
