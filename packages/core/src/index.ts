@@ -10,3 +10,5 @@ export * from './pdf/index.js';
 export * from './cn/index.js';
 export * from './cms/sign.js';
 export * from './tsa/index.js';
+// JSON seals (issue 5): signJson, verifyJson, canonicalize (RFC 8785), verifyJwsWithKey.
+export * from './json/index.js';
