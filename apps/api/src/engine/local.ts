@@ -1,0 +1,83 @@
+/**
+ * The in-process engine: @seal/core's sealing and verification functions behind EnginePort.
+ * Used inside the pool's workers, and directly when no pool is wanted (tests, small tools).
+ *
+ * The core functions are looked up on the package namespace at call time, typed by the shapes
+ * below: the API keeps working (501 for a missing part) while a part of core is not exported yet.
+ */
+import { createHash } from 'node:crypto';
+import * as core from '@seal/core';
+import { NotImplementedError, type Signer, type VerificationReport } from '@seal/core';
+import type { EnginePort, SealJsonInput, SealPdfInput, TrustInput } from '../deps.js';
+
+interface CoreSealing {
+  signPdf(
+    bytes: Uint8Array,
+    signer: Signer,
+    options?: {
+      level?: 'B-B' | 'B-T';
+      tsaUrl?: string;
+      reason?: string;
+      location?: string;
+      certify?: 1 | 2 | 3;
+      visible?: { page: number; rect: readonly [number, number, number, number]; qr?: string; text?: string };
+    },
+  ): Promise<Uint8Array>;
+  signJson(
+    payload: Uint8Array | string | undefined,
+    options: { signer: Signer; format?: 'compact' | 'json'; detached?: boolean; canonical?: boolean },
+  ): Promise<{ jws: string; format: 'compact' | 'json' }>;
+  verifyJson(input: string | Uint8Array, options?: { payload?: Uint8Array; trustAnchors?: readonly Uint8Array[]; crls?: readonly Uint8Array[] }): Promise<VerificationReport>;
+  verifyPdf(input: Uint8Array, options?: { trustAnchors?: readonly Uint8Array[]; crls?: readonly Uint8Array[] }): Promise<VerificationReport>;
+}
+
+function part<K extends keyof CoreSealing>(name: K, issue: string): CoreSealing[K] {
+  const fn = (core as unknown as Partial<CoreSealing>)[name];
+  if (typeof fn !== 'function') throw new NotImplementedError(name, issue);
+  return fn as CoreSealing[K];
+}
+
+export interface LocalEngineOptions {
+  /** Where the verification page lives; a `qr` seal links to it. */
+  baseUrl?: string;
+  /** TSA URL for PAdES B-T. */
+  tsaUrl?: string;
+}
+
+export function createLocalEngine(options: LocalEngineOptions = {}): EnginePort {
+  return {
+    async signPdf(input: SealPdfInput, signer: Signer): Promise<{ pdf: Uint8Array; signatureValue: Uint8Array }> {
+      const o = input.options;
+      const opts: Parameters<CoreSealing['signPdf']>[2] = {};
+      if (o.level !== undefined) {
+        if (o.level !== 'B-B' && o.level !== 'B-T') throw new NotImplementedError(`PAdES ${o.level} through the API`, 'issue 3');
+        opts.level = o.level;
+        if (o.level === 'B-T' && options.tsaUrl !== undefined) opts.tsaUrl = options.tsaUrl;
+      }
+      if (o.reason !== undefined) opts.reason = o.reason;
+      if (o.location !== undefined) opts.location = o.location;
+      if (o.certify !== undefined) opts.certify = o.certify;
+      if (o.visible || o.rect !== undefined || o.page !== undefined || o.qr) {
+        const visible: NonNullable<typeof opts.visible> = { page: o.page ?? 1, rect: o.rect ?? [36, 36, 180, 90] };
+        if (o.qr && options.baseUrl !== undefined) visible.qr = `${options.baseUrl}/`;
+        opts.visible = visible;
+      }
+      const pdf = await part('signPdf', 'issue 3')(input.pdf, signer, opts);
+      // The usage log records a hash of what was produced (the sealed file).
+      return { pdf, signatureValue: createHash('sha256').update(pdf).digest() };
+    },
+    async signJson(input: SealJsonInput, signer: Signer): Promise<{ signature: unknown; signatureValue: Uint8Array }> {
+      const r = await part('signJson', 'issue 5')(input.payload, { signer, format: input.format, detached: input.detached, canonical: input.canonical });
+      const signature: unknown = r.format === 'json' ? JSON.parse(r.jws) : r.jws;
+      return { signature, signatureValue: new TextEncoder().encode(r.jws) };
+    },
+    async verifyPdf(pdf: Uint8Array, trust: TrustInput): Promise<VerificationReport> {
+      return part('verifyPdf', 'issue 4')(pdf, { trustAnchors: trust.trustAnchors, crls: trust.crls });
+    },
+    async verifyJson(jws: string, payload: Uint8Array | null, trust: TrustInput): Promise<VerificationReport> {
+      const o: { payload?: Uint8Array; trustAnchors: Uint8Array[]; crls: Uint8Array[] } = { trustAnchors: trust.trustAnchors, crls: trust.crls };
+      if (payload !== null) o.payload = payload;
+      return part('verifyJson', 'issue 5')(jws, o);
+    },
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Public verification: the same report as `seal ... verify --json`, plus what the registry knows
+ * about each signer certificate (seal, agency, current status with revocation date and reason).
+ */
+import type { FastifyInstance } from 'fastify';
+import { SealError, type VerificationReport } from '@seal/core';
+import type { RegistryView, VerifyResult } from '@seal/client';
+import type { RouteContext } from '../app.js';
+import type { TrustInput } from '../deps.js';
+
+const problems = { 400: { $ref: 'Problem#' }, 413: { $ref: 'Problem#' }, 415: { $ref: 'Problem#' }, 429: { $ref: 'Problem#' }, 503: { $ref: 'Problem#' } };
+
+/**
+ * Whether a signer's issuer name is our issuing CA's subject. Serial numbers are only unique per
+ * issuer: without this check a foreign certificate with a copied serial would borrow our seal's name.
+ */
+function issuedByUs(ctx: RouteContext, issuer: string): boolean {
+  return normaliseDn(issuer) === ctx.caSubject;
+}
+
+export function normaliseDn(dn: string): string {
+  return dn
+    .split(/\n|,(?=\s*[A-Za-z0-9.]+=)/)
+    .filter((rdn) => rdn.trim() !== '')
+    .map((rdn) => rdn.trim().replace(/\s*=\s*/, '=').toLowerCase())
+    .sort()
+    .join(',');
+}
+
+/** Trust anchors plus the registry's current CRL: a revocation shows in the next verification. */
+export async function trustFor(ctx: RouteContext): Promise<TrustInput> {
+  const crl = await ctx.deps.registry.currentCrl();
+  return { trustAnchors: [...ctx.deps.trustAnchors], crls: [crl.der] };
+}
+
+export async function registryViews(ctx: RouteContext, report: VerificationReport): Promise<RegistryView[]> {
+  const views: RegistryView[] = [];
+  for (const [i, sig] of report.signatures.entries()) {
+    const signer = sig.signer;
+    const status = signer && issuedByUs(ctx, signer.issuer) ? ctx.deps.registry.lookupSealBySerial(signer.serialNumber) : null;
+    if (status === null) {
+      views.push({ signature: i, seal: null, agency: null, status: null });
+      continue;
+    }
+    const seal = ctx.deps.registry.getSeal(status.sealId);
+    const agency = ctx.deps.registry.getAgency(status.agencyId);
+    views.push({
+      signature: i,
+      seal: { id: seal.id, name: seal.name, kind: seal.kind, algorithm: seal.algorithm },
+      agency: agency === null ? null : { id: agency.id, name: agency.name },
+      status: { state: status.state, revokedAt: status.revocation?.revokedAt ?? null, reason: status.revocation?.reason ?? null },
+    });
+  }
+  return views;
+}
+
+export async function verifyRoutes(app: FastifyInstance, opts: RouteContext): Promise<void> {
+  const { engine } = opts.deps;
+
+  app.post(
+    '/verify/pdf',
+    {
+      bodyLimit: opts.limits.pdfBodyLimit,
+      schema: {
+        tags: ['verification'],
+        summary: 'Verify a sealed PDF (public)',
+        body: { content: { 'application/pdf': { schema: { description: 'The PDF document' } } } },
+        response: { 200: { $ref: 'VerifyResult#' }, ...problems },
+      },
+    },
+    async (request): Promise<VerifyResult> => {
+      if (!Buffer.isBuffer(request.body) || request.body.length === 0) throw new SealError('ERR_INPUT_INVALID', 'send the PDF as application/pdf');
+      const report = await engine.verifyPdf(request.body, await trustFor(opts));
+      return { report, registry: await registryViews(opts, report) };
+    },
+  );
+
+  app.post<{ Body: { jws: unknown; payload?: string } }>(
+    '/verify/json',
+    {
+      bodyLimit: opts.limits.pdfBodyLimit,
+      schema: {
+        tags: ['verification'],
+        summary: 'Verify a JSON seal (public): compact JWS string or JWS JSON object; `payload` (base64) for detached ones',
+        body: {
+          type: 'object',
+          required: ['jws'],
+          additionalProperties: false,
+          properties: {
+            jws: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'object' }] },
+            payload: { type: 'string', contentEncoding: 'base64' },
+          },
+        },
+        response: { 200: { $ref: 'VerifyResult#' }, ...problems },
+      },
+    },
+    async (request): Promise<VerifyResult> => {
+      const payload = request.body.payload === undefined ? null : Buffer.from(request.body.payload, 'base64');
+      const jws = typeof request.body.jws === 'string' ? request.body.jws : JSON.stringify(request.body.jws);
+      const report = await engine.verifyJson(jws, payload, await trustFor(opts));
+      return { report, registry: await registryViews(opts, report) };
+    },
+  );
+}

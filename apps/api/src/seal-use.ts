@@ -1,0 +1,52 @@
+/**
+ * One use of a seal: check ownership and role, get the Signer, seal, append the use to the usage
+ * log (durably) and only then answer. Shared by the single-document and batch routes.
+ */
+import { createHash } from 'node:crypto';
+import { SealError } from '@seal/core';
+import type { LogEntryRef, PdfSealOptions } from '@seal/client';
+import type { RouteContext } from './app.js';
+import type { Principal, SealJsonInput } from './deps.js';
+import { ownSeal } from './routes/seals.js';
+
+function sha256Hex(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+export async function sealPdfFor(
+  ctx: RouteContext,
+  principal: Principal,
+  sealId: string,
+  pdf: Uint8Array,
+  options: PdfSealOptions,
+): Promise<{ pdf: Uint8Array; logEntry: LogEntryRef }> {
+  if (pdf.length === 0) throw new SealError('ERR_INPUT_INVALID', 'empty PDF body');
+  ownSeal(ctx, principal, sealId);
+  const signer = await ctx.deps.registry.getSealSigner(principal, sealId);
+  const sealed = await ctx.deps.engine.signPdf({ pdf, options }, signer);
+  const logEntry = await ctx.deps.registry.recordUsage(principal, {
+    sealId,
+    documentKind: 'pdf',
+    documentSha256: sha256Hex(pdf),
+    signatureSha256: sha256Hex(sealed.signatureValue),
+  });
+  return { pdf: sealed.pdf, logEntry };
+}
+
+export async function sealJsonFor(
+  ctx: RouteContext,
+  principal: Principal,
+  sealId: string,
+  input: SealJsonInput,
+): Promise<{ signature: unknown; logEntry: LogEntryRef }> {
+  ownSeal(ctx, principal, sealId);
+  const signer = await ctx.deps.registry.getSealSigner(principal, sealId);
+  const sealed = await ctx.deps.engine.signJson(input, signer);
+  const logEntry = await ctx.deps.registry.recordUsage(principal, {
+    sealId,
+    documentKind: 'json',
+    documentSha256: sha256Hex(input.payload),
+    signatureSha256: sha256Hex(sealed.signatureValue),
+  });
+  return { signature: sealed.signature, logEntry };
+}

@@ -1,0 +1,143 @@
+/**
+ * `startServer`: what `seal serve` / `pnpm start` runs. Opens (or creates) the registry under the
+ * data directory with the dev PKI as issuing CA, OCSP responder and trust anchor, creates the
+ * demo data on first start, starts the worker pool and listens. `close()` drains in-flight
+ * requests (Fastify close), then closes the registry (which flushes the usage log).
+ */
+import { X509Certificate, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { SealError } from '@seal/core';
+import { openRegistry, type Registry } from '@seal/registry';
+import { buildApp } from './app.js';
+import type { ApiDeps, ApiLimits, EnginePort, TsaPort } from './deps.js';
+import { ensureDemoData, type DevCredentials } from './demo.js';
+import { createPooledEngine } from './engine/pool.js';
+import { createLocalEngine } from './engine/local.js';
+
+export interface ServeOptions {
+  /** SQLite file (default <dataDir>/registry.db). */
+  dbFile?: string;
+  /** Where the database, credentials and dev master secret live (default ./data). */
+  dataDir?: string;
+  /** The dev PKI (default ./certs-dev). */
+  certsDir?: string;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Public base URL written into seal certificates (default http://HOST:PORT). */
+  baseUrl?: string;
+  /** Create demo agencies, accounts and seals on first start (default true). */
+  demo?: boolean;
+  /** Worker threads for sealing/verification; 0 runs them in-process. */
+  threads?: number;
+  limits?: Partial<ApiLimits>;
+  logger?: ApiDeps['logger'];
+  /** scrypt cost of the key store (tests lower it). */
+  kdf?: { N: number };
+  tsa?: TsaPort;
+  plugins?: ApiDeps['plugins'];
+}
+
+export interface RunningServer {
+  app: FastifyInstance;
+  registry: Registry;
+  /** The address actually listened on, e.g. http://127.0.0.1:8080 */
+  url: string;
+  credentials: DevCredentials | null;
+  credentialsFile: string;
+  close(): Promise<void>;
+}
+
+function readPem(dir: string, name: string): string {
+  const file = join(dir, name);
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    throw new SealError('ERR_INPUT_INVALID', `missing ${file} (run 'pnpm dev-pki' to make the dev PKI)`);
+  }
+}
+
+/** The dev master secret: the environment's if set, else a random one kept in the data directory. */
+function masterSecret(dataDir: string): string {
+  const env = process.env['SEAL_MASTER_SECRET'];
+  if (env !== undefined && env.length >= 16) return env;
+  const envFile = process.env['SEAL_MASTER_SECRET_FILE'];
+  if (envFile) return readFileSync(envFile, 'utf8').trim();
+  const file = join(dataDir, 'master-secret');
+  if (!existsSync(file)) {
+    writeFileSync(file, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
+  }
+  chmodSync(file, 0o600);
+  return readFileSync(file, 'utf8').trim();
+}
+
+export function pemToDer(pem: string): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const m of pem.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)) {
+    out.push(new Uint8Array(Buffer.from((m[1] ?? '').replace(/\s+/g, ''), 'base64')));
+  }
+  return out;
+}
+
+export async function startServer(o: ServeOptions = {}): Promise<RunningServer> {
+  const host = o.host ?? process.env['HOST'] ?? '127.0.0.1';
+  const port = o.port ?? (process.env['PORT'] !== undefined ? Number(process.env['PORT']) : 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new SealError('ERR_USAGE', 'port must be 0..65535');
+  const dataDir = resolve(o.dataDir ?? 'data');
+  const dbFile = resolve(o.dbFile ?? join(dataDir, 'registry.db'));
+  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dirname(dbFile), { recursive: true });
+  const certsDir = resolve(o.certsDir ?? 'certs-dev');
+  const rootPem = readPem(certsDir, 'root-ca.pem');
+  const baseUrl = (o.baseUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${port === 0 ? 8080 : port}`).replace(/\/+$/, '');
+
+  const registry = await openRegistry({
+    file: dbFile,
+    masterSecret: masterSecret(dataDir),
+    issuingCa: { certPem: readPem(certsDir, 'seal-ca.pem') + rootPem, keyPem: readPem(certsDir, 'seal-ca.key.pem') },
+    ocspResponder: { certPem: readPem(certsDir, 'ocsp.pem'), keyPem: readPem(certsDir, 'ocsp.key.pem') },
+    baseUrl,
+    ...(o.kdf ? { kdf: o.kdf } : {}),
+  });
+  let engine: EnginePort | undefined;
+  let app: FastifyInstance | undefined;
+  try {
+    const credentialsFile = join(dataDir, 'dev-credentials.json');
+    const credentials = o.demo === false ? null : await ensureDemoData(registry, credentialsFile, baseUrl);
+    engine = o.threads === 0 ? createLocalEngine() : createPooledEngine(o.threads === undefined ? {} : { threads: o.threads });
+    const trustAnchors = pemToDer(rootPem);
+    // Fail early on a broken trust anchor rather than on the first verification.
+    for (const der of trustAnchors) new X509Certificate(der);
+    const deps: ApiDeps = { registry, engine, trustAnchors, baseUrl };
+    if (o.limits) deps.limits = o.limits;
+    if (o.logger !== undefined) deps.logger = o.logger;
+    if (o.tsa) deps.tsa = o.tsa;
+    if (o.plugins) deps.plugins = o.plugins;
+    app = await buildApp(deps);
+    const stopCrl = registry.startCrlSchedule();
+    await app.listen({ host, port });
+    const addr = app.server.address();
+    const actualPort = typeof addr === 'object' && addr !== null ? addr.port : port;
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
+    const running: RunningServer = {
+      app,
+      registry,
+      url,
+      credentials,
+      credentialsFile,
+      async close() {
+        stopCrl();
+        await running.app.close(); // drains in-flight requests, then closes the engine pool
+        await registry.close(); // flushes the usage log
+      },
+    };
+    return running;
+  } catch (err) {
+    await app?.close().catch(() => undefined);
+    await engine?.close?.().catch(() => undefined);
+    await registry.close().catch(() => undefined);
+    throw err;
+  }
+}
