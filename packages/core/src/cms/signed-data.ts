@@ -65,8 +65,20 @@ export function schemeFor(signer: Signer, rsaScheme: 'RSA-PKCS1' | 'RSA-PSS' = '
   throw new AlgorithmUnsupportedError(`CMS signing with a ${signer.keyType} key is not supported here`);
 }
 
-/** signatureAlgorithm AlgorithmIdentifier for a scheme and hash. */
+const sigAlgCache = new Map<string, Uint8Array>();
+
+/** signatureAlgorithm AlgorithmIdentifier for a scheme and hash (memoized: they are constants). */
 export function signatureAlgorithmId(scheme: SignatureScheme, hash: CmsHash): Uint8Array {
+  const key = `${scheme} ${hash}`;
+  let v = sigAlgCache.get(key);
+  if (v === undefined) {
+    v = encodeSignatureAlgorithmId(scheme, hash);
+    sigAlgCache.set(key, v);
+  }
+  return v;
+}
+
+function encodeSignatureAlgorithmId(scheme: SignatureScheme, hash: CmsHash): Uint8Array {
   switch (scheme) {
     case 'RSA-PKCS1':
       return seq(oid(RSA_PKCS1_OIDS[hash]), DER_NULL);
@@ -134,6 +146,17 @@ export function signerParts(signer: Signer, hash: CmsHash): SignerParts {
   return parts;
 }
 
+const contentTypeCache = new Map<string, Uint8Array>();
+
+function contentTypeAttribute(eContentType: string): Uint8Array {
+  let v = contentTypeCache.get(eContentType);
+  if (v === undefined) {
+    v = attribute(OIDS.contentType, oid(eContentType));
+    contentTypeCache.set(eContentType, v);
+  }
+  return v;
+}
+
 /** Attribute ::= SEQUENCE { attrType, attrValues SET OF }. */
 export function attribute(type: string, ...values: Uint8Array[]): Uint8Array {
   return seq(oid(type), setOf(values));
@@ -169,7 +192,7 @@ export async function buildSignedData(options: SignedDataOptions): Promise<Uint8
   }
   const parts = signerParts(signer, hash);
   const signedAttrs = setOf([
-    attribute(OIDS.contentType, oid(options.eContentType)),
+    contentTypeAttribute(options.eContentType),
     attribute(OIDS.messageDigest, octetString(options.contentDigest)),
     ...options.extraSignedAttributes,
   ]);
