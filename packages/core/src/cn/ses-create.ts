@@ -3,12 +3,15 @@
  * The seal maker signs DER(SES_SealInfo); a seal holder signs DER(TBS_Sign), which embeds the
  * whole seal, the signing time, the data hash (SM3) and the property info.
  */
+import { createHash } from 'node:crypto';
 import { SealError } from '../errors/index.js';
+import type { Timestamper } from '../tsa/timestamper.js';
 import type { Signer } from '../signer/signer.js';
 import {
   bytesEqual,
   derBitString,
   derBoolean,
+  derExplicit,
   derGeneralizedTime,
   derIa5,
   derInteger,
@@ -117,6 +120,11 @@ export interface SignSesOptions {
   propertyInfo: string;
   /** Default: now. */
   time?: Date;
+  /**
+   * Optional RFC 3161 time-stamp over the signature value (SHA-256 imprint), stored in the
+   * [0] timeStamp field as an EXPLICIT BIT STRING.
+   */
+  timestamper?: Timestamper;
 }
 
 /** Create a GB/T 38540-2020 SES_Signature (version 4). Returns DER. */
@@ -144,5 +152,10 @@ export async function signSes(opts: SignSesOptions): Promise<Uint8Array> {
   }
   const tbs = derSequence([derInteger(4), seal.raw, derGeneralizedTime(time), derBitString(dataHash), derIa5(opts.propertyInfo)]);
   const signature = await signAndCheck(opts.signer, tbs, signerCert);
-  return derSequence([tbs, derOctets(signerCert), derOid(OID_SM2_WITH_SM3), derBitString(signature)]);
+  const fields = [tbs, derOctets(signerCert), derOid(OID_SM2_WITH_SM3), derBitString(signature)];
+  if (opts.timestamper !== undefined) {
+    const digest = new Uint8Array(createHash('sha256').update(signature).digest());
+    fields.push(derExplicit(0, derBitString(await opts.timestamper.timestamp(digest, 'SHA-256'))));
+  }
+  return derSequence(fields);
 }

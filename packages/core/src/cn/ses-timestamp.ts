@@ -27,10 +27,12 @@ const OID_MESSAGE_DIGEST = '1.2.840.113549.1.9.4';
 export interface SesTimestampResult {
   summary: TimestampSummary;
   reason: string | null;
+  /** 'tampered' when the token is well-formed but its imprint or signature is wrong; 'unreadable' otherwise. */
+  failure: 'tampered' | 'unreadable' | null;
 }
 
-function fail(reason: string, time = ''): SesTimestampResult {
-  return { summary: { time, valid: false, tsa: null, trusted: false }, reason };
+function fail(reason: string, time = '', failure: 'tampered' | 'unreadable' = 'unreadable'): SesTimestampResult {
+  return { summary: { time, valid: false, tsa: null, trusted: false }, reason, failure };
 }
 
 function algOid(n: DerNode | undefined, what: string): string {
@@ -52,7 +54,7 @@ export function verifySesTimestamp(token: Uint8Array, signatureValue: Uint8Array
     time = readTime(tst[4], 'genTime').toISOString();
     const ih = HASHES[imprintAlg];
     if (ih === undefined) return fail('unsupported imprint hash', time);
-    if (!bytesEqual(ih(signatureValue), hashed)) return fail('time-stamp imprint does not match the signature value', time);
+    if (!bytesEqual(ih(signatureValue), hashed)) return fail('time-stamp imprint does not match the signature value', time, 'tampered');
     let idx = 3;
     const certs: ParsedCertificate[] = [];
     if (sd[idx]?.tag === 0xa0) {
@@ -71,13 +73,13 @@ export function verifySesTimestamp(token: Uint8Array, signatureValue: Uint8Array
     if (dh === undefined) return fail('unsupported digest algorithm', time);
     const md = attrs.children.find((a) => readOid(a.children[0], 'attrType') === OID_MESSAGE_DIGEST);
     const mdValue = md === undefined ? undefined : readOctets(expectTag(md.children[1], TAG.SET, 'attrValues').children[0], 'messageDigest');
-    if (mdValue === undefined || !bytesEqual(mdValue, dh(tstDer))) return fail('time-stamp messageDigest does not match', time);
+    if (mdValue === undefined || !bytesEqual(mdValue, dh(tstDer))) return fail('time-stamp messageDigest does not match', time, 'tampered');
     const signedAttrs = Uint8Array.from(attrs.raw);
     signedAttrs[0] = TAG.SET;
     const tsaCert = certs.find((c) => checkSig(c, sigAlg, digestAlg, signedAttrs, sigValue));
-    if (tsaCert === undefined) return fail('time-stamp signature does not verify with any enclosed certificate', time);
+    if (tsaCert === undefined) return fail('time-stamp signature does not verify with any enclosed certificate', time, 'tampered');
     const path = buildCertificatePath(tsaCert, certs, anchors, at);
-    return { summary: { time, valid: true, tsa: tsaCert.subject, trusted: path.trusted }, reason: null };
+    return { summary: { time, valid: true, tsa: tsaCert.subject, trusted: path.trusted }, reason: null, failure: null };
   } catch {
     return fail('malformed time-stamp token', time);
   }

@@ -217,8 +217,11 @@ export function verifyDecodedSesSignature(s: SesSignature, opts: SesSignatureVer
   if (s.timestamp !== null) {
     const ts = verifySesTimestamp(s.timestamp, s.signature, anchors, at);
     timestamp = ts.summary;
-    if (!ts.summary.valid) o.warnings.push(`time-stamp not verified: ${ts.reason ?? 'invalid'}`);
+    if (ts.failure === 'tampered') o.failed.push({ sub: 'SIG_CRYPTO_FAILURE', why: `time-stamp: ${ts.reason ?? 'invalid'}` });
+    else if (ts.failure === 'unreadable') o.indeterminate.push({ sub: 'SIG_FORMAT_FAILURE', why: `time-stamp: ${ts.reason ?? 'unreadable'}` });
+    else if (ts.summary.trusted !== true) o.warnings.push('time-stamp authority not trusted: its time is not used as proof');
   }
+  const provenTime = timestamp?.valid === true && timestamp.trusted === true;
   const sealOk = sealChk.signatureValid;
   const d = decide(o);
   const seal = sealFields(s.seal);
@@ -226,8 +229,8 @@ export function verifyDecodedSesSignature(s: SesSignature, opts: SesSignatureVer
     indication: d.indication,
     subIndication: d.subIndication,
     signer: summary(signer),
-    signingTime: timestamp?.valid === true ? timestamp.time : s.timeInfo.toISOString(),
-    signingTimeSource: timestamp?.valid === true ? 'timestamp' : 'claimed',
+    signingTime: provenTime ? timestamp!.time : s.timeInfo.toISOString(),
+    signingTimeSource: provenTime ? 'timestamp' : 'claimed',
     trusted: trusted && sealChk.trusted,
     revocation: { ...NO_REVOCATION },
     coversWholeDocument: dataHashOk === true,
