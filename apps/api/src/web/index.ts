@@ -12,6 +12,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { SealError } from '@seal/core';
 
 export { verificationUrl, parseVerificationUrl, type VerificationLink } from './verification-url.js';
 
@@ -45,6 +46,12 @@ export interface EntryRecordView {
 }
 
 export interface WebPluginOptions {
+  /**
+   * The registry: gives the QR landing page its records (through entryLookupFromRegistry) and
+   * serves seal pictures at GET /web/seals/:sealId/picture. Ignored for records when
+   * `lookupEntry` is given.
+   */
+  registry?: EntryRegistryReader;
   /**
    * Look up a usage-log entry for the QR landing page; null when there is none. Without it,
    * GET /v/:entryId/record answers 404 and the page says the record is unknown.
@@ -139,42 +146,66 @@ function digestEquals(a: string, b: string): boolean {
   return x.length === 32 * 2 && x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** The three reads of the API's RegistryPort (apps/api/src/deps.ts) that the landing page needs. */
+type MaybePromise<T> = T | Promise<T>;
+
+/**
+ * The reads of the registry (@seal/registry `Registry`, the API's RegistryPort) that the page
+ * needs, typed structurally. `getSeal` may throw for an unknown seal (treated as "no record").
+ */
 export interface EntryRegistryReader {
-  getUsage(index: number): Promise<{ time: string; sealId: string; agencyId: string; documentKind: string; documentSha256: string } | null>;
-  getSeal(id: string): Promise<{
+  usageLog: {
+    getEntry(index: number): MaybePromise<{ at: string; sealId: string; agencyId: string; documentKind: string; documentSha256: string } | null>;
+  };
+  getSeal(id: string): MaybePromise<{
     id: string;
     name: string;
     state: string;
     stateChangedAt: string;
+    hasPicture?: boolean;
     revocation: { reason: string; revokedAt: string } | null;
   } | null>;
-  getAgency(id: string): Promise<{ id: string; name: string } | null>;
+  getAgency(id: string): MaybePromise<{ id: string; name: string } | null>;
+  getSealPicture?(id: string): MaybePromise<Uint8Array | null>;
+}
+
+async function sealOrNull(registry: EntryRegistryReader, id: string): Promise<Awaited<ReturnType<EntryRegistryReader['getSeal']>>> {
+  try {
+    return await registry.getSeal(id);
+  } catch (e) {
+    if (e instanceof SealError && (e.code === 'ERR_SEAL_NOT_FOUND' || e.code === 'ERR_NOT_FOUND')) return null;
+    throw e;
+  }
+}
+
+/** Picture bytes to a media type the page may show; null for anything else. */
+export function pictureType(b: Uint8Array): 'image/png' | 'image/jpeg' | null {
+  if (b.length > 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) return 'image/png';
+  if (b.length > 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'image/jpeg';
+  return null;
 }
 
 /**
- * The lookup the QR landing page needs, over the API's registry port: entry ids are usage-log
- * indexes (decimal), as in the `seal-log-entry` header of a sealing answer.
+ * The lookup the QR landing page needs, over the registry: entry ids are usage-log indexes in
+ * decimal, as in the `seal-log-entry` header of a sealing answer.
  */
-export function entryLookupFromRegistry(
-  registry: EntryRegistryReader,
-): (entryId: string) => Promise<EntryRecordView | null> {
+export function entryLookupFromRegistry(registry: EntryRegistryReader): (entryId: string) => Promise<EntryRecordView | null> {
   return async (entryId) => {
     if (!/^(0|[1-9][0-9]{0,15})$/.test(entryId)) return null;
     const index = Number(entryId);
     if (!Number.isSafeInteger(index)) return null;
-    const entry = await registry.getUsage(index);
+    const entry = await registry.usageLog.getEntry(index);
     if (entry === null) return null;
-    const [seal, agency] = await Promise.all([registry.getSeal(entry.sealId), registry.getAgency(entry.agencyId)]);
+    const seal = await sealOrNull(registry, entry.sealId);
+    const agency = await registry.getAgency(entry.agencyId);
     if (seal === null || agency === null) return null;
     const state = seal.state === 'suspended' || seal.state === 'revoked' || seal.state === 'expired' ? seal.state : 'active';
     return {
       entryId,
-      sealedAt: entry.time,
+      sealedAt: entry.at,
       format: entry.documentKind,
       documentSha256: entry.documentSha256.toLowerCase(),
       agency: { id: agency.id, name: agency.name },
-      seal: { id: seal.id, name: seal.name },
+      seal: { id: seal.id, name: seal.name, image: seal.hasPicture === true ? `/web/seals/${encodeURIComponent(seal.id)}/picture` : null },
       status: {
         state,
         since: state === 'revoked' ? (seal.revocation?.revokedAt ?? seal.stateChangedAt) : state === 'active' ? null : seal.stateChangedAt,
@@ -187,7 +218,8 @@ export function entryLookupFromRegistry(
 /** Fastify plugin serving the verification page; see the module comment for the routes. */
 export async function webPlugin(app: FastifyInstance, opts: WebPluginOptions = {}): Promise<void> {
   const { html, files } = loadAssets();
-  const lookupEntry = opts.lookupEntry;
+  const registry = opts.registry;
+  const lookupEntry = opts.lookupEntry ?? (registry ? entryLookupFromRegistry(registry) : undefined);
 
   const page = async (_req: unknown, reply: FastifyReply) =>
     secure(reply).header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(html);
@@ -227,6 +259,17 @@ export async function webPlugin(app: FastifyInstance, opts: WebPluginOptions = {
       return reply.header('cache-control', 'no-store').send(rec);
     },
   );
+
+  // Seal pictures are printed on every sealed page, so they are public like the page itself.
+  app.get<{ Params: { sealId: string } }>('/web/seals/:sealId/picture', { schema: { hide: true } }, async (req, reply) => {
+    const id = req.params.sealId;
+    if (registry?.getSealPicture === undefined || !ENTRY_ID.test(id)) return notFound(reply, 'no such picture');
+    const seal = await sealOrNull(registry, id);
+    const pic = seal === null ? null : await registry.getSealPicture(id);
+    const type = pic ? pictureType(pic) : null;
+    if (pic === null || type === null) return notFound(reply, 'no such picture');
+    return secure(reply).header('cache-control', 'public, max-age=300').type(type).send(Buffer.from(pic));
+  });
 
   app.get<{ Params: { name: string } }>('/web/:name', { schema: { hide: true } }, async (req, reply) => {
     const name = req.params.name;

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { entryLookupFromRegistry, webPlugin, type EntryRegistryReader } from './index.js';
+import { SealError } from '@seal/core';
+import { entryLookupFromRegistry, pictureType, webPlugin, type EntryRegistryReader } from './index.js';
 import { sha256Hex, sha256HexSync } from './assets/sha256.js';
 import { MESSAGES, pickLang, t } from './assets/i18n.js';
 import {
@@ -182,14 +183,21 @@ describe('file handling helpers', () => {
 
 describe('webPlugin routes', () => {
   const digest = 'cd'.repeat(32);
+  const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
   const registry: EntryRegistryReader = {
-    getUsage: async (i) => (i === 3 ? { time: '2026-11-26T01:00:00Z', sealId: 's1', agencyId: 'a1', documentKind: 'pdf', documentSha256: digest } : null),
-    getSeal: async (id) => (id === 's1' ? { id: 's1', name: 'Seal A', state: 'revoked', stateChangedAt: '2026-11-26T02:00:00Z', revocation: { reason: 'superseded', revokedAt: '2026-11-26T02:00:00Z' } } : null),
-    getAgency: async (id) => (id === 'a1' ? { id: 'a1', name: 'Agency A' } : null),
+    usageLog: {
+      getEntry: (i: number) => (i === 3 ? { at: '2026-11-26T01:00:00Z', sealId: 's1', agencyId: 'a1', documentKind: 'pdf', documentSha256: digest } : null),
+    },
+    getSeal: (id: string) => {
+      if (id !== 's1') throw new SealError('ERR_SEAL_NOT_FOUND', 'no such seal');
+      return { id: 's1', name: 'Seal A', state: 'revoked', stateChangedAt: '2026-11-26T02:00:00Z', hasPicture: true, revocation: { reason: 'superseded', revokedAt: '2026-11-26T02:00:00Z' } };
+    },
+    getAgency: (id: string) => (id === 'a1' ? { id: 'a1', name: 'Agency A' } : null),
+    getSealPicture: (id: string) => (id === 's1' ? png : null),
   };
   const app = Fastify();
   beforeAll(async () => {
-    await app.register(webPlugin, { lookupEntry: entryLookupFromRegistry(registry) });
+    await app.register(webPlugin, { registry });
     await app.ready();
   });
   afterAll(async () => app.close());
@@ -223,7 +231,7 @@ describe('webPlugin routes', () => {
     expect(ok.statusCode).toBe(200);
     const rec = ok.json();
     expect(rec).toMatchObject({
-      entryId: '3', sealedAt: '2026-11-26T01:00:00Z', agency: { name: 'Agency A' }, seal: { name: 'Seal A' },
+      entryId: '3', sealedAt: '2026-11-26T01:00:00Z', agency: { name: 'Agency A' }, seal: { name: 'Seal A', image: '/web/seals/s1/picture' },
       status: { state: 'revoked', since: '2026-11-26T02:00:00Z', reason: 'superseded' },
     });
     expect(JSON.stringify(rec)).not.toContain(digest);
@@ -234,6 +242,22 @@ describe('webPlugin routes', () => {
     expect(wrong.body).toBe(missing.body);
     expect((await app.inject({ url: '/v/3/record' })).statusCode).toBe(400);
     expect((await app.inject({ url: `/v/03/record?sha256=${digest}` })).statusCode).toBe(404);
+  });
+  it('serves seal pictures from the registry, PNG/JPEG only', async () => {
+    const r = await app.inject({ url: '/web/seals/s1/picture' });
+    expect(r.statusCode).toBe(200);
+    expect(r.headers['content-type']).toBe('image/png');
+    expect(r.rawPayload.equals(png)).toBe(true);
+    expect((await app.inject({ url: '/web/seals/nope/picture' })).statusCode).toBe(404);
+    expect(pictureType(new TextEncoder().encode('<svg onload=alert(1)>'))).toBeNull();
+    expect(pictureType(new Uint8Array([0xff, 0xd8, 0xff, 0xe0]))).toBe('image/jpeg');
+  });
+  it('the lookup maps the registry record and hides unknown entries', async () => {
+    const look = entryLookupFromRegistry(registry);
+    expect(await look('3')).toMatchObject({ entryId: '3', format: 'pdf', documentSha256: digest });
+    expect(await look('4')).toBeNull();
+    expect(await look('-1')).toBeNull();
+    expect(await look('99999999999999999999')).toBeNull();
   });
   it('without a lookup the record route answers 404', async () => {
     const bare = Fastify();

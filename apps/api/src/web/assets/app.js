@@ -140,7 +140,12 @@ function sealCard(answer, sig, i, n) {
   if (typeof sig.level === 'string') row('field.level', sig.level);
 
   const body = el('div', { class: 'seal-body' });
-  if (reg?.image) body.append(el('img', { class: 'seal-pic', src: reg.image, alt: t('picture.alt', { name: sealName }) }));
+  const picture = reg?.image ?? (reg?.sealId ? `/web/seals/${encodeURIComponent(reg.sealId)}/picture` : null);
+  if (picture) {
+    const img = el('img', { class: 'seal-pic', src: picture, alt: t('picture.alt', { name: sealName }) });
+    img.addEventListener('error', () => img.remove()); // a seal without a picture
+    body.append(img);
+  }
   body.append(dl);
   const pre = el('pre', { tabindex: '0' }, [JSON.stringify(sig, null, 2)]);
   const verdictBanner = banner(v.tone, verdictText(v));
