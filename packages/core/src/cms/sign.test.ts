@@ -141,6 +141,10 @@ describe('createCmsSignature', () => {
     await expect(createCmsSignature({ hash: 'MD5' as CmsHash, signer, contentDigest: new Uint8Array(16) })).rejects.toMatchObject({ code: 'ERR_ALG_UNSUPPORTED' });
     await expect(createCmsSignature({ hash: 'SHA-256', signer, contentDigest: new Uint8Array(32), profile: 'x' as CmsProfile })).rejects.toMatchObject({ code: 'ERR_INPUT_INVALID' });
     await expect(createCmsSignature({ hash: 'SHA-256', signer, rsaScheme: 'RSA-PSS', contentDigest: new Uint8Array(32) })).resolves.toBeInstanceOf(Uint8Array);
+    const oversized: Signer = { ...signer, certificateChain: signer.certificateChain, sign: async () => new Uint8Array(200) };
+    await expect(createCmsSignature({ hash: 'SHA-256', signer: oversized, contentDigest: new Uint8Array(32) })).rejects.toMatchObject({ code: 'ERR_INTERNAL' });
+    const empty: Signer = { ...signer, certificateChain: signer.certificateChain, sign: async () => new Uint8Array(0) };
+    await expect(createCmsSignature({ hash: 'SHA-256', signer: empty, contentDigest: new Uint8Array(32) })).rejects.toMatchObject({ code: 'ERR_INTERNAL' });
     const noCert: Signer = { ...signer, certificateChain: [] };
     await expect(createCmsSignature({ hash: 'SHA-256', signer: noCert, contentDigest: new Uint8Array(32) })).rejects.toMatchObject({ code: 'ERR_CERT_INVALID' });
   });

@@ -197,6 +197,11 @@ export async function buildSignedData(options: SignedDataOptions): Promise<Uint8
     ...options.extraSignedAttributes,
   ]);
   const signature = options.dryRunSignature ?? (await signer.sign(signedAttrs, { scheme, hash: hash as HashAlgorithm }));
+  if (options.dryRunSignature === undefined && (signature.length === 0 || signature.length > maxSignatureLength(signer))) {
+    // A Signer (token, remote service) answering outside the key's size would also break the
+    // placeholder sizing: refuse rather than emit something unverifiable.
+    throw new SealError('ERR_INTERNAL', 'the signer returned a signature of impossible length');
+  }
   const unsigned = options.unsignedAttributes ? await options.unsignedAttributes(signature) : [];
   // [0] IMPLICIT: same content as the SET that was signed, tag 0xA0.
   const signedAttrsImplicit = Uint8Array.from(signedAttrs);
