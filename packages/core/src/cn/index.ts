@@ -17,7 +17,7 @@ export { decodeSesSeal, decodeSesSignature, looksLikeSesSignature, SES_MAX_BYTES
 export { createSesSeal, encodeSesSealInfo, signSes, type CreateSesSealOptions, type SignSesOptions } from './ses-create.js';
 export { verifySes, verifySesSeal, verifySesSignature, verifyDecodedSesSignature, type SesVerifyOptions, type SesSignatureVerifyOptions } from './ses-verify.js';
 export { verifyOfd, type OfdVerifyOptions, type OfdReferenceResult } from './ofd-verify.js';
-export { readOfdZip, DEFAULT_OFD_LIMITS, type OfdZipLimits } from './ofd-zip.js';
+export { readOfdZip, writeOfdZip, DEFAULT_OFD_LIMITS, type OfdZipLimits } from './ofd-zip.js';
 export { verifyGmSignedData, OID_GM_SIGNED_DATA, OID_GM_DATA, type GmSignedDataResult } from './gm-signed-data.js';
 export { createSealSvg, renderSealPng, DEFAULT_SEAL_FONT_FILES, type SealPictureOptions, type SealPngOptions } from './seal-picture.js';
 export { createSm2TestPki, type Sm2TestPki } from './sm2-test-pki.js';

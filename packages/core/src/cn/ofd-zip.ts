@@ -3,7 +3,7 @@
  * central directory before anything is inflated, and again on the inflated sizes, so a zip
  * bomb, a huge entry or a lying size field fails with a typed error instead of eating memory.
  */
-import { inflateRawSync } from 'node:zlib';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { SealError } from '../errors/index.js';
 
 export interface OfdZipLimits {
@@ -165,6 +165,65 @@ export function readOfdZip(bytes: Uint8Array, limits: Partial<OfdZipLimits> = {}
     if (data.length !== e.usize) throw invalid('entry size does not match its header');
     if (crc32(data) !== e.crc) throw invalid('entry CRC-32 mismatch');
     out.set(e.name, data);
+  }
+  return out;
+}
+
+/**
+ * Write an OFD package (ZIP, deflate, UTF-8 names, no ZIP64). Entries are written in the order
+ * given; names are normalised like readOfdZip's keys. Used to build and re-pack OFD files.
+ */
+export function writeOfdZip(files: ReadonlyMap<string, Uint8Array>): Uint8Array {
+  const enc = new TextEncoder();
+  const locals: Uint8Array[] = [];
+  const centrals: Uint8Array[] = [];
+  let offset = 0;
+  for (const [rawName, data] of files) {
+    const name = enc.encode(normalisePackagePath(rawName));
+    const comp = new Uint8Array(deflateRawSync(data));
+    const crc = crc32(data);
+    const local = new Uint8Array(30 + name.length);
+    const lv = new DataView(local.buffer);
+    lv.setUint32(0, 0x04034b50, true);
+    lv.setUint16(4, 20, true);
+    lv.setUint16(6, 0x0800, true);
+    lv.setUint16(8, 8, true);
+    lv.setUint32(14, crc, true);
+    lv.setUint32(18, comp.length, true);
+    lv.setUint32(22, data.length, true);
+    lv.setUint16(26, name.length, true);
+    local.set(name, 30);
+    const central = new Uint8Array(46 + name.length);
+    const cv = new DataView(central.buffer);
+    cv.setUint32(0, 0x02014b50, true);
+    cv.setUint16(4, 20, true);
+    cv.setUint16(6, 20, true);
+    cv.setUint16(8, 0x0800, true);
+    cv.setUint16(10, 8, true);
+    cv.setUint32(16, crc, true);
+    cv.setUint32(20, comp.length, true);
+    cv.setUint32(24, data.length, true);
+    cv.setUint16(28, name.length, true);
+    cv.setUint32(42, offset, true);
+    central.set(name, 46);
+    locals.push(local, comp);
+    centrals.push(central);
+    offset += local.length + comp.length;
+    if (offset > 0xfffffff0) throw tooLarge('package too large for a non-ZIP64 archive');
+  }
+  const cdSize = centrals.reduce((n, c) => n + c.length, 0);
+  const eocd = new Uint8Array(22);
+  const ev = new DataView(eocd.buffer);
+  ev.setUint32(0, 0x06054b50, true);
+  ev.setUint16(8, centrals.length, true);
+  ev.setUint16(10, centrals.length, true);
+  ev.setUint32(12, cdSize, true);
+  ev.setUint32(16, offset, true);
+  const out = new Uint8Array(offset + cdSize + 22);
+  let o = 0;
+  for (const part of [...locals, ...centrals, eocd]) {
+    out.set(part, o);
+    o += part.length;
   }
   return out;
 }

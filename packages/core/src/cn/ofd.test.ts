@@ -3,7 +3,7 @@ import { strToU8, zipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { corpusManifest, corpusOrReport, corpusPath } from '../../../../test-support/corpus.js';
 import { SealError } from '../errors/index.js';
-import { readOfdZip } from './ofd-zip.js';
+import { readOfdZip, writeOfdZip } from './ofd-zip.js';
 import { verifyOfd } from './ofd-verify.js';
 import { createSesSeal, signSes } from './ses-create.js';
 import { parseCertificate } from './sm2-cert.js';
@@ -155,6 +155,23 @@ describe('OFD signed with our own v4 seal', () => {
     const r = verifyOfd(rezip(files), { trustAnchors: [pki.rootCert], at });
     expect(r.signatures[0]!.coversWholeDocument).toBe(false);
     expect(r.signatures[0]!['unsignedParts']).toEqual(['Doc_0/Res/extra.png']);
+  });
+});
+
+describe('writeOfdZip', () => {
+  it('writes packages that fflate (an independent reader) and readOfdZip read back unchanged', async () => {
+    const { unzipSync } = await import('fflate');
+    const files = new Map<string, Uint8Array>([
+      ['OFD.xml', strToU8('<ofd:OFD xmlns:ofd="x"/>')],
+      ['Doc_0/\u6587\u6863.xml', strToU8('<a>\u4e2d\u6587</a>'.repeat(100))],
+      ['Doc_0/empty.bin', new Uint8Array(0)],
+    ]);
+    const z = writeOfdZip(files);
+    const other = unzipSync(z);
+    expect(Object.keys(other).sort()).toEqual([...files.keys()].sort());
+    for (const [k, v] of files) expect(Buffer.from(other[k]!).equals(Buffer.from(v))).toBe(true);
+    const back = readOfdZip(z);
+    for (const [k, v] of files) expect(Buffer.from(back.get(k)!).equals(Buffer.from(v))).toBe(true);
   });
 });
 
