@@ -118,6 +118,7 @@ describe('plain-words verdicts', () => {
     expect(problemKey(400, { code: 'ERR_PDF_ENCRYPTED' })).toBe('e.encrypted');
     expect(problemKey(413, null)).toBe('e.tooLarge');
     expect(problemKey(429, null)).toBe('e.busy');
+    expect(problemKey(501, { code: 'ERR_NOT_IMPLEMENTED' })).toBe('e.unsupported');
     expect(problemKey(500, null)).toBe('e.service');
   });
   it('changedThings de-duplicates and finds page numbers', () => {

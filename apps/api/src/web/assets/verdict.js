@@ -131,6 +131,7 @@ export function problemKey(status, problem) {
   if (code === 'ERR_PDF_ENCRYPTED') return 'e.encrypted';
   if (status === 413 || code === 'ERR_INPUT_TOO_LARGE') return 'e.tooLarge';
   if (status === 429) return 'e.busy';
+  if (status === 501 || code === 'ERR_NOT_IMPLEMENTED') return 'e.unsupported';
   if (status === 400 || status === 415 || status === 422) return 'e.notSealedDocument';
   return 'e.service';
 }
