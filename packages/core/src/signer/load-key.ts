@@ -124,6 +124,14 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  * node's X509Certificate). Certificates that do not lie on the path are left out.
  */
 export function orderChain(leaf: Uint8Array, pool: readonly Uint8Array[]): Uint8Array[] {
+  try {
+    return buildPath(leaf, pool);
+  } catch (err) {
+    throw new SealError('ERR_CERT_INVALID', 'a certificate cannot be read', { cause: err });
+  }
+}
+
+function buildPath(leaf: Uint8Array, pool: readonly Uint8Array[]): Uint8Array[] {
   const chain = [leaf];
   const remaining = pool.filter((c) => !sameBytes(c, leaf));
   let current = new X509Certificate(leaf);

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { type Server, createServer } from 'node:http';
+import { type Server, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -116,6 +116,17 @@ describe('TSA over HTTP, judged by openssl ts', () => {
     expect((await post(new Uint8Array(), {}, 'GET')).status).toBe(405);
     expect((await post(new Uint8Array(10), { 'content-type': 'application/json' })).status).toBe(415);
     expect((await post(new Uint8Array(20_000))).status).toBe(413);
+    // chunked upload without Content-Length, over the limit
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(url, { method: 'POST', headers: { 'content-type': 'application/timestamp-query' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.write(new Uint8Array(10_000));
+      req.end(new Uint8Array(10_000));
+    });
+    expect(status).toBe(413);
   });
 
   it('refuses a TSA certificate without a critical timeStamping EKU', () => {

@@ -15,6 +15,8 @@ export interface TsaHttpOptions {
   maxBodyBytes?: number;
 }
 
+const DRAIN_LIMIT = 1024 * 1024;
+
 function plain(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
   if (res.headersSent) return;
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...headers });
@@ -35,22 +37,27 @@ export function createTsaHttpHandler(tsa: TimestampAuthority, options: TsaHttpOp
       plain(res, 415, 'expected application/timestamp-query');
       return;
     }
+    // Too large: answer 413 at once but keep draining (up to DRAIN_LIMIT) so the client can read
+    // the answer instead of seeing a reset; beyond that the connection is cut.
     const declared = Number(req.headers['content-length'] ?? '0');
-    if (declared > max) {
-      req.resume();
-      plain(res, 413, 'request too large', { connection: 'close' });
-      return;
-    }
     const chunks: Buffer[] = [];
     let total = 0;
     let failed = false;
+    const tooLarge = (): void => {
+      failed = true;
+      plain(res, 413, 'request too large');
+    };
+    if (declared > max) tooLarge();
     req.on('data', (chunk: Buffer) => {
-      if (failed) return;
       total += chunk.length;
+      if (total > DRAIN_LIMIT) {
+        req.destroy();
+        return;
+      }
+      if (failed) return;
       if (total > max) {
-        failed = true;
-        plain(res, 413, 'request too large', { connection: 'close' });
-        req.resume();
+        tooLarge();
+        chunks.length = 0;
         return;
       }
       chunks.push(chunk);
