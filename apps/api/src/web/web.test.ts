@@ -126,7 +126,13 @@ describe('plain-words verdicts', () => {
       { kind: 'page-content', description: 'page 2 content' },
       { kind: 'page-content', description: 'Page 2 resources' },
       { kind: 'annotation', description: 'new annotation' },
-    ])).toEqual([{ kind: 'page-content', page: 2 }, { kind: 'annotation', page: null }]);
+      { kind: 'page-content', page: 4, description: 'a content stream was changed' },
+      { kind: 'other', description: 'an existing stream (content, image, font or appearance) was changed' },
+      { kind: 'other', description: 'the catalog was changed' },
+    ])).toEqual([
+      { kind: 'page-content', page: 2 }, { kind: 'annotation', page: null }, { kind: 'page-content', page: 4 },
+      { kind: 'stream', page: null }, { kind: 'other', page: null },
+    ]);
   });
 });
 

@@ -41,19 +41,25 @@ export function sniffFormat(bytes, name = '') {
   return null;
 }
 
+const KNOWN_KINDS = new Set(['page-content', 'annotation', 'form-fill', 'signature', 'dss']);
+
 /**
- * What changed after sealing, from the report's disallowed modifications.
- * @param {ReadonlyArray<{kind?: unknown, description?: unknown, object?: unknown, allowed?: unknown}>} mods
+ * What changed after sealing, from the report's modifications. The page number comes from a
+ * numeric `page` field when the verifier gives one, else from "page N" in the description.
+ * @param {ReadonlyArray<{kind?: unknown, description?: unknown, object?: unknown, allowed?: unknown, page?: unknown}>} mods
  * @returns {ChangedThing[]}
  */
 export function changedThings(mods) {
   /** @type {ChangedThing[]} */
   const out = [];
   for (const m of mods) {
-    const kind = typeof m.kind === 'string' ? m.kind : 'other';
+    let kind = typeof m.kind === 'string' ? m.kind : 'other';
+    // A changed stream the verifier could not tie to a page is still content, not "other".
+    if (!KNOWN_KINDS.has(kind) && /\bstream\b|\bcontent\b/i.test(typeof m.description === 'string' ? m.description : '')) kind = 'stream';
     const text = `${typeof m.description === 'string' ? m.description : ''} ${typeof m.object === 'string' ? m.object : ''}`;
     const pm = /\bpage\s*#?\s*(\d+)/i.exec(text);
-    const page = pm ? Number(pm[1]) : null;
+    const field = /** @type {Record<string, unknown>} */ (m).page;
+    const page = typeof field === 'number' && Number.isInteger(field) && field > 0 ? field : pm ? Number(pm[1]) : null;
     if (!out.some((o) => o.kind === kind && o.page === page)) out.push({ kind, page });
   }
   return out;
