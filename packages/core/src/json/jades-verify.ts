@@ -450,12 +450,33 @@ async function verifyOne(parsed: ParsedJws, raw: RawJwsSignature, index: number,
   }
 }
 
+/** A well-formed JSON object that is no JWS at all (no signature members, or an empty signatures array). */
+function isUnsignedJson(input: string | Uint8Array, maxBytes: number): boolean {
+  const size = typeof input === 'string' ? input.length : input.length;
+  if (size > maxBytes) return false; // parseJws reports the size
+  const first = typeof input === 'string' ? input.trimStart()[0] : String.fromCharCode(input.find((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09) ?? 0);
+  if (first !== '{') return false;
+  let doc: JsonValue;
+  try {
+    doc = parseJsonStrict(input);
+  } catch {
+    return false; // parseJws reports it
+  }
+  if (!isJsonObject(doc)) return false;
+  const sigs = doc['signatures'];
+  if (Array.isArray(sigs)) return sigs.length === 0 && !('signature' in doc);
+  return !('signatures' in doc) && !('signature' in doc) && !('protected' in doc);
+}
+
 /**
  * Verify a JAdES/JWS seal (compact string or JSON serialization). Throws only when no report
  * can be made: not a JWS at all (ERR_JWS_INVALID), too large (ERR_INPUT_TOO_LARGE), or
  * contradictory inputs (ERR_INPUT_INVALID).
  */
 export async function verifyJson(input: string | Uint8Array, options: VerifyJsonOptions = {}): Promise<VerificationReport> {
+  if (isUnsignedJson(input, options.maxBytes ?? DEFAULT_MAX_JWS_BYTES)) {
+    return { indication: 'NO_SIGNATURE', signatures: [], format: 'JAdES', serialization: null };
+  }
   const parsed = parseJws(input, options.maxBytes ?? DEFAULT_MAX_JWS_BYTES);
   const signatures: SignatureReport[] = [];
   for (let i = 0; i < parsed.signatures.length; i++) {
