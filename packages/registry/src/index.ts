@@ -19,8 +19,11 @@ export { parseOcspRequest, buildOcspResponse, ocspErrorResponse, certIdMatchesIs
 export type { OcspRequest, OcspCertId, OcspCertStatus } from './ocsp/ocsp.js';
 export { UsageLog, verifyLogRows, checkInclusionProof, checkConsistencyProof, leafData } from './log/usage-log.js';
 export type { AppendResult, SignedCheckpoint, InclusionProof, ConsistencyProof, LogVerification, LogProblem } from './log/usage-log.js';
-export { signCheckpoint, openCheckpoint, verifierKey, checkpointBody } from './log/checkpoint.js';
+export { signCheckpoint, openCheckpoint, verifierKey, parseVerifierKey, checkpointBody } from './log/checkpoint.js';
 export type { Checkpoint, LogKey } from './log/checkpoint.js';
 export { leafHash, nodeHash, rootOf, inclusionPath, consistencyPath, verifyInclusion, verifyConsistency, Frontier } from './log/merkle.js';
 export type { KeyStore, GeneratedKey } from './keystore/key-store.js';
 export { SoftwareKeyStore, resolveMasterSecret, KeyUnavailableError } from './keystore/software.js';
+export { Pkcs11KeyStore } from './keystore/pkcs11.js';
+export type { Pkcs11KeyStoreOptions } from './keystore/pkcs11.js';
+export { openRegistryStore, bootstrapAdminAccount, sealHistoryOf, logKeyOf, verifyLogOf, restoreDatabase } from './operations.js';

@@ -24,6 +24,7 @@ import { UsageLog, verifyLogRows, type AppendResult, type LogVerification } from
 import { verifierKey, type LogKey } from './log/checkpoint.js';
 import { SoftwareKeyStore, resolveMasterSecret, type KdfOptions } from './keystore/software.js';
 import type { KeyStore } from './keystore/key-store.js';
+import { bootstrapAdminAccount } from './operations.js';
 import { apiKeyFingerprint, checkApiKey, newApiKey, parseApiKey } from './accounts/api-keys.js';
 import {
   REVOCATION_REASONS,
@@ -201,9 +202,7 @@ export class Registry {
 
   /** Create the first admin. Refused (ERR_CONFLICT) once any admin exists. */
   async bootstrapAdmin(name: string): Promise<CreatedAccount> {
-    checkName(name);
-    if (this.store.listAccounts().some((a) => a.role === 'admin')) throw new SealError('ERR_CONFLICT', 'an admin already exists');
-    return this.insertAccount(name, 'admin', null);
+    return bootstrapAdminAccount(this.store, name, this.clock());
   }
 
   async createAccount(actor: Actor, o: { name: string; role: Role; agencyId?: string | null }): Promise<CreatedAccount> {

@@ -8,7 +8,7 @@
  * signed notes can check it with the verifier key `<name>+<hex key id>+<base64(0x01 || key)>`.
  */
 import { createHash, createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
-import type { Signer } from '@seal/core';
+import { InputInvalidError, type Signer } from '@seal/core';
 
 export interface Checkpoint {
   origin: string;
@@ -68,4 +68,15 @@ export function openCheckpoint(note: string, key: LogKey): Checkpoint | null {
     }
   }
   return null;
+}
+
+/** Parse a signed-note verifier key `<name>+<hex id>+<base64(0x01 || key)>` (Ed25519 only). */
+export function parseVerifierKey(vkey: string): LogKey {
+  const m = /^([^+\s]+)\+([0-9a-f]{8})\+([A-Za-z0-9+/]+=*)$/.exec(vkey.trim());
+  if (m === null) throw new InputInvalidError('malformed log verifier key');
+  const blob = Buffer.from(m[3] as string, 'base64');
+  if (blob.length !== 33 || blob[0] !== 1) throw new InputInvalidError('log verifier key is not an Ed25519 key');
+  const key: LogKey = { name: m[1] as string, publicKey: blob.subarray(1) };
+  if (Buffer.from(logKeyId(key)).toString('hex') !== m[2]) throw new InputInvalidError('log verifier key id does not match');
+  return key;
 }
