@@ -1,7 +1,9 @@
 import { NotImplementedError } from '@seal/core';
 import { subcommand } from '../args.js';
+import { pdfSignCommand } from './pdf-sign.js';
 
 export async function pdfCommand(argv: string[]): Promise<number> {
-  const [sub] = subcommand('pdf', argv, ['sign', 'extend', 'verify']);
-  throw new NotImplementedError(`seal pdf ${sub}`, sub === 'verify' ? 'issue 4' : 'issue 3');
+  const [sub, rest] = subcommand('pdf', argv, ['sign', 'extend', 'verify']);
+  if (sub === 'sign') return pdfSignCommand(rest);
+  throw new NotImplementedError(`seal pdf ${sub}`, 'issue 4');
 }

@@ -104,6 +104,11 @@ export class PdfDocument {
   readonly version: string;
   /** Revisions, oldest first. */
   readonly revisions!: PdfRevision[];
+  /**
+   * What the file's own offsets are relative to: 0 (file start, per ISO 32000) or headerOffset
+   * (junk before %PDF- that the writer did not count). New offsets must follow the same rule.
+   */
+  offsetShift = 0;
   /** True when the xref was rebuilt by scanning the file (the revision list then has one entry). */
   readonly repaired: boolean;
   private readonly maxDecoded: number;
@@ -423,7 +428,11 @@ export class PdfDocument {
     let searchFrom = sx;
     while (next !== undefined) {
       if (sections.length >= MAX_SECTIONS) throw new PdfMalformedError('malformed PDF: too many xref sections');
-      let sec: XrefSection | undefined = this.readSection(next) ?? (this.headerOffset > 0 ? this.readSection(next + this.headerOffset) : undefined);
+      let sec: XrefSection | undefined = this.readSection(next);
+      if (!sec && this.headerOffset > 0) {
+        sec = this.readSection(next + this.headerOffset);
+        if (sec) this.offsetShift = this.headerOffset;
+      }
       if (!sec) {
         // A stale startxref / Prev (ExifTool and friends): take the nearest xref before the startxref
         // keyword that governs it, as readers do.

@@ -1,0 +1,112 @@
+/**
+ * `seal pdf sign IN.pdf -o OUT.pdf KEY [--chain PEM]... [--level B-B|B-T] [--tsa URL]
+ *   [--visible --page N --rect x,y,w,h --image FILE [--qr URL]] [--certify 1|2|3] [--field NAME]
+ *   [--reason T] [--location T] [--subfilter ETSI.CAdES.detached|adbe.pkcs7.detached]`
+ * A thin layer over signPdf. The output is written to a temporary file and renamed, so a
+ * failure never leaves a partial or empty OUT.pdf behind.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { InputInvalidError, UsageError, loadSignerFromKeyFiles, signPdf, type KeyFiles, type SignPdfOptions } from '@seal/core';
+import { KEY_OPTIONS, parse } from '../args.js';
+
+const SIGN_OPTIONS = {
+  ...KEY_OPTIONS,
+  output: { type: 'string', short: 'o' },
+  level: { type: 'string' },
+  tsa: { type: 'string' },
+  visible: { type: 'boolean' },
+  page: { type: 'string' },
+  rect: { type: 'string' },
+  image: { type: 'string' },
+  qr: { type: 'string' },
+  certify: { type: 'string' },
+  field: { type: 'string' },
+  reason: { type: 'string' },
+  location: { type: 'string' },
+  subfilter: { type: 'string' },
+} as const;
+
+function readInput(path: string, what: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch {
+    throw new InputInvalidError(`cannot read the ${what} ${path}`);
+  }
+}
+
+/** KEY options to the loader's shape; usage errors for incomplete combinations. */
+export function keyFilesFrom(v: { p12?: string; password?: string; cert?: string; key?: string; 'key-password'?: string }): KeyFiles {
+  if (v.p12 !== undefined) {
+    if (v.cert !== undefined || v.key !== undefined) throw new UsageError('give either --p12 or --cert/--key, not both');
+    if (v.password === undefined) throw new UsageError('--p12 needs --password');
+    return { p12: v.p12, password: v.password };
+  }
+  if (v.cert === undefined || v.key === undefined) throw new UsageError('a key is required: --p12 FILE --password PW, or --cert PEM --key PEM');
+  return { cert: v.cert, key: v.key, ...(v['key-password'] !== undefined ? { keyPassword: v['key-password'] } : {}) };
+}
+
+export function parseRect(s: string): [number, number, number, number] {
+  const parts = s.split(',').map((x) => Number(x.trim()));
+  if (parts.length !== 4 || parts.some((x) => !Number.isFinite(x)) || parts[2]! <= 0 || parts[3]! <= 0) {
+    throw new UsageError('--rect must be x,y,w,h with a positive width and height');
+  }
+  return parts as [number, number, number, number];
+}
+
+export async function pdfSignCommand(argv: string[]): Promise<number> {
+  const { values: v, positionals } = parse(argv, SIGN_OPTIONS, { min: 1, max: 1, names: 'IN.pdf' });
+  const input = positionals[0]!;
+  const output = v.output;
+  if (output === undefined) throw new UsageError('-o OUT.pdf is required');
+  const level = v.level ?? (v.tsa !== undefined ? 'B-T' : 'B-B');
+  if (level !== 'B-B' && level !== 'B-T') throw new UsageError(`--level ${level} is not supported by 'pdf sign' (B-B or B-T; use 'pdf extend' for B-LT/B-LTA)`);
+  if (level === 'B-T' && v.tsa === undefined) throw new UsageError('--level B-T needs --tsa URL');
+  if ((v.page !== undefined || v.rect !== undefined || v.image !== undefined || v.qr !== undefined) && !v.visible) {
+    throw new UsageError('--page/--rect/--image/--qr need --visible');
+  }
+  let certify: 1 | 2 | 3 | undefined;
+  if (v.certify !== undefined) {
+    if (!['1', '2', '3'].includes(v.certify)) throw new UsageError('--certify must be 1, 2 or 3');
+    certify = Number(v.certify) as 1 | 2 | 3;
+  }
+  const subFilter = v.subfilter ?? 'ETSI.CAdES.detached';
+  if (subFilter !== 'ETSI.CAdES.detached' && subFilter !== 'adbe.pkcs7.detached') {
+    throw new UsageError('--subfilter must be ETSI.CAdES.detached or adbe.pkcs7.detached');
+  }
+  const options: SignPdfOptions = {
+    level,
+    subFilter,
+    ...(v.tsa !== undefined ? { tsaUrl: v.tsa } : {}),
+    ...(v.reason !== undefined ? { reason: v.reason } : {}),
+    ...(v.location !== undefined ? { location: v.location } : {}),
+    ...(v.field !== undefined ? { field: v.field } : {}),
+    ...(certify !== undefined ? { certify } : {}),
+  };
+  if (v.visible) {
+    if (v.rect === undefined) throw new UsageError('--visible needs --rect x,y,w,h');
+    const page = v.page === undefined ? 1 : Number(v.page);
+    if (!Number.isInteger(page) || page < 1) throw new UsageError('--page must be a positive integer');
+    options.visible = {
+      page,
+      rect: parseRect(v.rect),
+      ...(v.image !== undefined ? { image: readInput(v.image, 'image') } : {}),
+      ...(v.qr !== undefined ? { qr: v.qr } : {}),
+    };
+  }
+  const keyFiles = keyFilesFrom(v);
+  const pdf = readInput(input, 'input PDF');
+  const signer = loadSignerFromKeyFiles(keyFiles, v.chain ?? []);
+  const sealed = await signPdf(pdf, signer, options);
+  const tmp = join(dirname(output), `.${basename(output)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    writeFileSync(tmp, sealed, { flag: 'wx' });
+    renameSync(tmp, output);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw new InputInvalidError(`cannot write ${output}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  process.stderr.write(`sealed ${input} -> ${output}\n`);
+  return 0;
+}

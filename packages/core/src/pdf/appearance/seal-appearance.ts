@@ -1,0 +1,89 @@
+/**
+ * The visible seal's appearance: a form XObject showing the seal picture (aspect ratio kept,
+ * centred), optionally a QR code (e.g. a verification URL) at the right-hand side of the
+ * rectangle, or, without a picture, a red frame with the signer's name. Plain data in; objects
+ * are added through the update's `add`.
+ */
+import QRCode from 'qrcode';
+import { InputInvalidError } from '../../errors/index.js';
+import { PdfDict, PdfName, PdfRef, PdfStream } from '../parser/objects.js';
+import { serializeNumber } from '../writer/serialize.js';
+import { imageXObject } from './image.js';
+
+export interface SealAppearanceOptions {
+  /** PNG or JPEG bytes of the seal picture. */
+  image?: Uint8Array;
+  /** Text to encode as a QR code beside the picture (e.g. a verification URL). */
+  qr?: string;
+  /** Caption used when there is no picture (e.g. the signer's name). */
+  text?: string;
+}
+
+export interface ObjectSink {
+  add(value: PdfStream | PdfDict): PdfRef;
+}
+
+const n = serializeNumber;
+
+/** Build the appearance form XObject for a w x h widget; returns its reference. */
+export function buildSealAppearance(sink: ObjectSink, w: number, h: number, opts: SealAppearanceOptions): PdfRef {
+  let content = '';
+  const xobjects = new PdfDict();
+  const fonts = new PdfDict();
+  let picW = w;
+  if (opts.qr !== undefined) {
+    if (opts.qr.length === 0 || opts.qr.length > 1024) throw new InputInvalidError('QR text must be 1..1024 characters');
+    const side = Math.min(w, h);
+    picW = opts.image || opts.text ? Math.max(0, w - side) : 0;
+    content += qrContent(opts.qr, w - side, (h - side) / 2, side);
+  }
+  if (opts.image && picW > 0) {
+    const img = imageXObject(opts.image);
+    let imageDict = img.image.dict;
+    if (img.smask) imageDict = imageDict.with('SMask', sink.add(img.smask));
+    const ref = sink.add(new PdfStream(imageDict, img.image.raw));
+    xobjects.map.set('Im0', ref);
+    const scale = Math.min(picW / img.width, h / img.height);
+    const dw = img.width * scale;
+    const dh = img.height * scale;
+    content += `q ${n(dw)} 0 0 ${n(dh)} ${n((picW - dw) / 2)} ${n((h - dh) / 2)} cm /Im0 Do Q\n`;
+  } else if (!opts.image && picW > 0) {
+    const text = (opts.text ?? 'Sealed').replace(/[^\x20-\x7e]/g, '?').slice(0, 80);
+    const size = Math.max(4, Math.min(h / 3, (picW * 1.8) / Math.max(1, text.length)));
+    fonts.map.set('F1', new PdfDict([
+      ['Type', PdfName.of('Font')],
+      ['Subtype', PdfName.of('Type1')],
+      ['BaseFont', PdfName.of('Helvetica')],
+      ['Encoding', PdfName.of('WinAnsiEncoding')],
+    ]));
+    const esc = text.replace(/([()\\])/g, '\\$1');
+    content += `q 0.8 0 0 RG 0.8 0 0 rg 2 w 1 1 ${n(picW - 2)} ${n(h - 2)} re S BT /F1 ${n(size)} Tf 4 ${n(h / 2 - size / 3)} Td (${esc}) Tj ET Q\n`;
+  }
+  const resources = new PdfDict();
+  if (xobjects.size) resources.map.set('XObject', xobjects);
+  if (fonts.size) resources.map.set('Font', fonts);
+  const form = new PdfStream(
+    new PdfDict([
+      ['Type', PdfName.of('XObject')],
+      ['Subtype', PdfName.of('Form')],
+      ['BBox', [0, 0, w, h]],
+      ['Resources', resources],
+    ]),
+    Buffer.from(content, 'latin1'),
+  );
+  return sink.add(form);
+}
+
+function qrContent(text: string, x: number, y: number, side: number): string {
+  const qr = QRCode.create(text, { errorCorrectionLevel: 'M' });
+  const size = qr.modules.size;
+  const quiet = 2;
+  const unit = side / (size + 2 * quiet);
+  let s = `q 1 1 1 rg ${n(x)} ${n(y)} ${n(side)} ${n(side)} re f 0 0 0 rg ${n(unit)} 0 0 ${n(unit)} ${n(x + quiet * unit)} ${n(y + quiet * unit)} cm\n`;
+  for (let r = 0; r < size; r++) {
+    for (let c = 0; c < size; c++) {
+      if (qr.modules.get(r, c)) s += `${c} ${size - 1 - r} 1 1 re\n`;
+    }
+  }
+  return `${s}f Q\n`;
+}

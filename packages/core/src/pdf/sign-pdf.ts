@@ -1,0 +1,153 @@
+/**
+ * signPdf: seal a PDF as an incremental update (PAdES B-B, or B-T with a time-stamp).
+ *
+ *   const out = await signPdf(bytes, signer, { reason: 'Issued', visible: { page: 1, rect: [50, 50, 120, 120], image } });
+ *
+ * Composition: parse (only the trailer chain, catalog, target page, AcroForm) -> placeholder sized
+ * from the real CMS estimate -> one hash pass over the two ByteRange views (no copy) -> CMS from
+ * the Signer -> /Contents patched in place. The input is a byte-identical prefix of the output.
+ */
+import { X509Certificate, createHash } from 'node:crypto';
+import { InputInvalidError, SealError } from '../errors/index.js';
+import { createCmsSignature, estimateCmsSize, type CmsHash, type CmsSignatureSetup, type Timestamper } from '../cms/sign.js';
+import { checkCertificateUsable } from '../signer/load-key.js';
+import type { Signer } from '../signer/signer.js';
+import { buildSealAppearance } from './appearance/seal-appearance.js';
+import { parsePdf } from './parser/document.js';
+import { prepareSignature, type SignatureSetup, type SubFilter } from './writer/signature.js';
+
+export type PadesLevel = 'B-B' | 'B-T';
+
+export interface VisibleSealOptions {
+  /** 1-based page number. */
+  page: number;
+  /** [x, y, width, height] in PDF points from the page's lower-left corner. */
+  rect: readonly [number, number, number, number];
+  /** PNG (transparency kept) or JPEG bytes. Without it a framed caption is drawn. */
+  image?: Uint8Array;
+  /** Text (e.g. a verification URL) drawn as a QR code at the right of the rectangle. */
+  qr?: string;
+  /** Caption when there is no image (default: the signer's name). */
+  text?: string;
+}
+
+export interface SignPdfOptions {
+  /** 'B-B' (default) or 'B-T' (needs `tsaUrl` or `timestamper`). */
+  level?: PadesLevel;
+  tsaUrl?: string;
+  timestamper?: Timestamper;
+  /** 'ETSI.CAdES.detached' (default) or 'adbe.pkcs7.detached'. */
+  subFilter?: SubFilter;
+  /** Digest for the document and signed attributes (default SHA-256). */
+  hash?: CmsHash;
+  /** RSA keys: PKCS#1 v1.5 (default) or PSS. */
+  rsaScheme?: 'RSA-PKCS1' | 'RSA-PSS';
+  reason?: string;
+  location?: string;
+  contactInfo?: string;
+  /** Signing time (/M); default now. The seal certificate must be valid at this time. */
+  signingTime?: Date;
+  /** Sign into this existing empty signature field (or name the new one so). */
+  field?: string;
+  /** Place a visible seal; invisible when absent. */
+  visible?: VisibleSealOptions;
+  /** Certify (DocMDP) with P = 1, 2 or 3; only allowed as the first signature. */
+  certify?: 1 | 2 | 3;
+  /** Skip the seal certificate validity check (tests of expired material only). Default false. */
+  allowInvalidCertificate?: boolean;
+}
+
+/** Estimates per signer and CMS setup: the CMS layout is the same for every seal with one key. */
+const sizeCache = new WeakMap<Signer, Map<string, number>>();
+
+async function contentsSize(setup: CmsSignatureSetup, key: string): Promise<number> {
+  let m = sizeCache.get(setup.signer);
+  if (!m) {
+    m = new Map();
+    sizeCache.set(setup.signer, m);
+  }
+  let size = m.get(key);
+  if (size === undefined) {
+    size = await estimateCmsSize(setup);
+    if (m.size > 32) m.clear();
+    m.set(key, size);
+  }
+  return size;
+}
+
+function commonName(signer: Signer): string | undefined {
+  const leaf = signer.certificateChain[0];
+  if (!leaf) return undefined;
+  try {
+    const m = /^CN=(.*)$/m.exec(new X509Certificate(leaf).subject);
+    return m?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Seal `bytes` with `signer`; returns the new file (input bytes + one incremental update). */
+export async function signPdf(bytes: Uint8Array, signer: Signer, options: SignPdfOptions = {}): Promise<Uint8Array> {
+  const level = options.level ?? 'B-B';
+  if (level !== 'B-B' && level !== 'B-T') throw new InputInvalidError(`unsupported PAdES level ${String(level)}`);
+  if (level === 'B-T' && !options.tsaUrl && !options.timestamper) throw new InputInvalidError('level B-T needs a TSA (tsaUrl)');
+  if (level === 'B-B' && (options.tsaUrl || options.timestamper)) throw new InputInvalidError('a TSA was given for level B-B; use level B-T');
+  const leaf = signer.certificateChain[0];
+  if (!leaf) throw new SealError('ERR_CERT_INVALID', 'the signer has no certificate');
+  const signingTime = options.signingTime ?? new Date();
+  if (Number.isNaN(signingTime.getTime())) throw new InputInvalidError('invalid signing time');
+  if (!options.allowInvalidCertificate) checkCertificateUsable(leaf, signingTime);
+  const hash = options.hash ?? 'SHA-256';
+  const subFilter = options.subFilter ?? 'ETSI.CAdES.detached';
+  if (subFilter !== 'ETSI.CAdES.detached' && subFilter !== 'adbe.pkcs7.detached') throw new InputInvalidError(`unsupported SubFilter ${String(subFilter)}`);
+
+  const cmsSetup: CmsSignatureSetup = {
+    hash,
+    signer,
+    profile: subFilter === 'ETSI.CAdES.detached' ? 'cades' : 'pkcs7',
+    ...(options.rsaScheme ? { rsaScheme: options.rsaScheme } : {}),
+    ...(subFilter === 'adbe.pkcs7.detached' ? { signingTime } : {}),
+    ...(level === 'B-T' ? (options.timestamper ? { timestamper: options.timestamper } : { timestampUrl: options.tsaUrl! }) : {}),
+  };
+  const cacheKey = `${hash} ${cmsSetup.profile} ${options.rsaScheme ?? ''} ${level === 'B-T' ? (options.tsaUrl ?? 'custom') : ''}`;
+  const canCache = level === 'B-B' || !options.timestamper;
+  let size = canCache ? await contentsSize(cmsSetup, cacheKey) : await estimateCmsSize(cmsSetup);
+
+  const doc = parsePdf(bytes);
+  const vis = options.visible;
+  const setupBase: Omit<SignatureSetup, 'contentsSize'> = {
+    subFilter,
+    signingTime,
+    ...(options.reason !== undefined ? { reason: options.reason } : {}),
+    ...(options.location !== undefined ? { location: options.location } : {}),
+    ...(options.contactInfo !== undefined ? { contactInfo: options.contactInfo } : {}),
+    ...(options.field !== undefined ? { fieldName: options.field } : {}),
+    ...(options.certify !== undefined ? { certify: options.certify } : {}),
+    ...(vis
+      ? {
+          page: vis.page,
+          rect: vis.rect,
+          appearance: (upd, w, h) =>
+            buildSealAppearance(upd, w, h, {
+              ...(vis.image ? { image: vis.image } : {}),
+              ...(vis.qr !== undefined ? { qr: vis.qr } : {}),
+              text: vis.text ?? commonName(signer) ?? 'Sealed',
+            }),
+        }
+      : {}),
+  };
+
+  for (let attempt = 0; ; attempt++) {
+    const prepared = prepareSignature(doc, { ...setupBase, contentsSize: size });
+    const [r1, r2] = prepared.signedRanges();
+    const h = createHash(hash === 'SHA-256' ? 'sha256' : hash === 'SHA-384' ? 'sha384' : 'sha512');
+    h.update(r1);
+    h.update(r2);
+    const cms = await createCmsSignature({ ...cmsSetup, contentDigest: h.digest() });
+    if (cms.length <= prepared.contentsSize) return prepared.embed(cms);
+    // The estimate was short (a longer time-stamp token than probed): size from the real CMS once.
+    if (attempt > 0) throw new SealError('ERR_INTERNAL', 'the CMS signature does not fit its placeholder');
+    size = cms.length + 512;
+    sizeCache.get(signer)?.delete(cacheKey);
+  }
+}
