@@ -21,3 +21,4 @@ export { readOfdZip, writeOfdZip, DEFAULT_OFD_LIMITS, type OfdZipLimits } from '
 export { verifyGmSignedData, OID_GM_SIGNED_DATA, OID_GM_DATA, type GmSignedDataResult } from './gm-signed-data.js';
 export { createSealSvg, renderSealPng, DEFAULT_SEAL_FONT_FILES, type SealPictureOptions, type SealPngOptions } from './seal-picture.js';
 export { createSm2TestPki, type Sm2TestPki } from './sm2-test-pki.js';
+export { signOfd, type SignOfdOptions } from './ofd-sign.js';
