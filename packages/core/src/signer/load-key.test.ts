@@ -1,4 +1,5 @@
 import { X509Certificate, verify as cryptoVerify } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -152,6 +153,24 @@ describe('loadSignerFromP12', () => {
     await expectWorkingSigner(loadSignerFromP12(p12('p384', ['-keypbe', 'aes-128-cbc', '-certpbe', 'aes-128-cbc', '-macalg', 'sha1']), 'dev-only'), 'p384');
     await expectWorkingSigner(loadSignerFromP12(p12('rsa', ['-keypbe', 'PBE-SHA1-3DES', '-certpbe', 'PBE-SHA1-3DES']), 'dev-only'), 'rsa');
     await expectWorkingSigner(loadSignerFromP12(p12('p256', ['-keypbe', 'NONE', '-certpbe', 'NONE']), 'dev-only'), 'p256');
+  });
+
+  it('reads a PKCS#12 exported by NSS pk12util (PBES2 AES-256/AES-128, 600,000 rounds, SHA-256 MAC)', async () => {
+    const db = join(pki.dir, 'nssdb');
+    const p12In = join(pki.dir, 'for-nss.p12');
+    writeFileSync(p12In, p12('p256', ['-name', 'seal']));
+    const nss = (cmd: string, args: string[]): void => {
+      const r = spawnSync(cmd, args);
+      if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr.toString()}${r.stdout.toString()}`);
+    };
+    nss('mkdir', ['-p', db]);
+    nss('certutil', ['-N', '-d', `sql:${db}`, '--empty-password']);
+    nss('pk12util', ['-i', p12In, '-d', `sql:${db}`, '-W', 'dev-only']);
+    const out = join(pki.dir, 'from-nss.p12');
+    nss('pk12util', ['-o', out, '-n', 'seal', '-d', `sql:${db}`, '-W', 'nss pw']);
+    const info = opensslText(['pkcs12', '-info', '-noout', '-passin', 'pass:nss pw', '-in', out]);
+    expect(info).toContain('Iteration 600000');
+    await expectWorkingSigner(loadSignerFromP12(readFileSync(out), 'nss pw'), 'p256');
   });
 
   it('takes missing chain certificates from chainPems', async () => {
