@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TAG, children, concat, contentOf, encodedOf, parseDer, tlv } from '../asn1/der.js';
 import { SealError } from '../errors/index.js';
 import { checkCertificateUsable, loadSignerFromKeyFiles, loadSignerFromP12, loadSignerFromPem, parsePemCertificates } from './load-key.js';
 import type { Signer } from './signer.js';
@@ -171,6 +172,22 @@ describe('loadSignerFromP12', () => {
     const info = opensslText(['pkcs12', '-info', '-noout', '-passin', 'pass:nss pw', '-in', out]);
     expect(info).toContain('Iteration 600000');
     await expectWorkingSigner(loadSignerFromP12(readFileSync(out), 'nss pw'), 'p256');
+  });
+
+  it('reads BER (indefinite lengths, a constructed OCTET STRING in pieces) as Windows and Java write it', async () => {
+    const der = p12('rsa', []);
+    const pfx = children(parseDer(der));
+    const [version, authSafe, macData] = pfx;
+    const [ctype, wrapped] = children(authSafe!);
+    const octets = contentOf(children(wrapped!)[0]!);
+    const pieces: Uint8Array[] = [];
+    for (let i = 0; i < octets.length; i += 1000) pieces.push(tlv(TAG.OCTET_STRING, octets.subarray(i, i + 1000)));
+    const eoc = Uint8Array.of(0, 0);
+    const indefinite = (tag: number, ...parts: Uint8Array[]): Uint8Array => concat([Uint8Array.of(tag, 0x80), ...parts, eoc]);
+    const ber = indefinite(0x30, encodedOf(version!), indefinite(0x30, encodedOf(ctype!), indefinite(0xa0, indefinite(0x24, ...pieces))), encodedOf(macData!));
+    expect(() => parseDer(ber)).toThrow(); // not DER any more
+    await expectWorkingSigner(loadSignerFromP12(ber, 'dev-only', { chainPems: [pki.leaves.rsa.chainPem] }), 'rsa');
+    expect(codeOf(() => loadSignerFromP12(ber, 'wrong'))).toBe('ERR_KEY_PASSWORD');
   });
 
   it('takes missing chain certificates from chainPems', async () => {
