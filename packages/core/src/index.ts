@@ -12,3 +12,7 @@ export * from './cms/sign.js';
 export * from './tsa/index.js';
 // JSON seals (issue 5): signJson, verifyJson, canonicalize (RFC 8785), verifyJwsWithKey.
 export * from './json/index.js';
+// Verification (issue 4): verifyPdf, CMS SignedData and RFC 3161 token verification.
+export { verifyPdf, parsePdfDate, type VerifyPdfOptions, type PdfSignatureReport, type SignatureKind } from './pdf/verify.js';
+export { verifyCms, type CmsVerifyOptions, type CmsVerifyResult } from './cms/verify.js';
+export { verifyTimestampToken, type TimestampVerifyOptions, type TimestampVerifyResult } from './tsa/verify.js';

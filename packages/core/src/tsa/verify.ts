@@ -116,7 +116,8 @@ export async function verifyTimestampToken(der: Uint8Array, opts: TimestampVerif
   });
   r.path = path;
   r.trusted = path.trusted;
-  r.indication = path.indication;
+  // a TSA certificate that is not valid at genTime makes the time unprovable, not the document forged
+  r.indication = path.indication === 'TOTAL_FAILED' && path.subIndication !== 'REVOKED' ? 'INDETERMINATE' : path.indication;
   r.subIndication = path.subIndication;
   r.errors.push(...path.errors.map((e) => `TSA: ${e}`));
   return r;
