@@ -6,7 +6,7 @@ export default defineConfig({
     // Two cores here: more workers only thrash. Heavy interop files run in their own forks.
     pool: 'forks',
     maxWorkers: 2,
-    testTimeout: 60_000,
+    testTimeout: 180_000,
     hookTimeout: 120_000,
     setupFiles: ['./test-support/setup.ts'],
   },

@@ -3,7 +3,7 @@
  * `seal` entry point: dispatches to one module per command group and maps every SealError to
  * its exit code with a one-line message (no stack trace unless SEAL_DEBUG is set).
  */
-import { SealError, toSealError } from '@seal/core';
+import { SealError, toSealError } from '@seal/core/errors';
 import { USAGE } from './usage.js';
 import { COMMANDS } from './commands/index.js';
 
@@ -13,12 +13,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(USAGE);
     return group === undefined ? 64 : 0;
   }
-  const command = COMMANDS[group];
-  if (command === undefined) {
+  const load = COMMANDS[group];
+  if (load === undefined) {
     process.stderr.write(`seal: unknown command '${group}' (see 'seal --help')\n`);
     return 64;
   }
   try {
+    const command = await load();
     return await command(rest);
   } catch (err) {
     const e = toSealError(err);
