@@ -104,6 +104,10 @@ describe('plain-words verdicts', () => {
   it('an untrusted signer is "Issuer not trusted" even without a sub-indication', () => {
     expect(verdictFor(sig({ indication: 'INDETERMINATE', trusted: false }))).toMatchObject({ key: 'v.untrusted' });
   });
+  it('a precise sub-indication wins over trusted: false (revocation of a CA unknown is not "untrusted")', () => {
+    expect(verdictFor(sig({ indication: 'INDETERMINATE', subIndication: 'TRY_LATER', trusted: false }))).toMatchObject({ key: 'v.revocationUnknown' });
+    expect(verdictFor(sig({ indication: 'INDETERMINATE', subIndication: 'GENERIC', revocation: { status: 'unknown' } }))).toMatchObject({ key: 'v.revocationUnknown' });
+  });
   it('document headline: no seal, all good, any bad, otherwise a warning', () => {
     expect(documentVerdict({ indication: 'NO_SIGNATURE', signatures: [] }).key).toBe('d.noSeal');
     expect(documentVerdict({ indication: 'TOTAL_PASSED', signatures: [sig({})] })).toMatchObject({ key: 'd.ok', params: { n: 1 } });

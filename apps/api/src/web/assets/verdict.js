@@ -104,10 +104,13 @@ export function verdictFor(sig) {
   // INDETERMINATE (or anything unexpected): never reads as "valid".
   if (disallowed.length > 0) return { tone: 'bad', key: 'v.changed', params: { things: changedThings(disallowed) } };
   if (sub === 'REVOKED_NO_POE' || sub === 'REVOKED_CA_NO_POE') return { tone: 'warn', key: 'v.revokedNoProof', params: revParams };
-  if ((sub !== null && UNTRUSTED.has(sub)) || sig.trusted === false) return { tone: 'warn', key: 'v.untrusted', params: {} };
-  if (sub === 'TRY_LATER' || rev.status === 'unknown') return { tone: 'warn', key: 'v.revocationUnknown', params: {} };
+  if (sub !== null && UNTRUSTED.has(sub)) return { tone: 'warn', key: 'v.untrusted', params: {} };
+  // The sub-indication is the precise reason; `trusted: false` alone only decides when there is none.
+  if (sub === 'TRY_LATER') return { tone: 'warn', key: 'v.revocationUnknown', params: {} };
   if (sub === 'OUT_OF_BOUNDS_NO_POE' || sub === 'OUT_OF_BOUNDS_NOT_REVOKED') return { tone: 'warn', key: 'v.expiredNoProof', params: {} };
   if (sub === 'SIG_FORMAT_FAILURE' || sub === 'SIGNED_DATA_NOT_FOUND') return { tone: 'warn', key: 'v.malformed', params: {} };
+  if (sig.trusted === false) return { tone: 'warn', key: 'v.untrusted', params: {} };
+  if (rev.status === 'unknown') return { tone: 'warn', key: 'v.revocationUnknown', params: {} };
   return { tone: 'warn', key: 'v.unconfirmed', params: {} };
 }
 
