@@ -105,6 +105,25 @@ describe('loadSignerFromPem', () => {
     await expectWorkingSigner(loadSignerFromPem({ certPem: pki.leaves.p384.certPem, keyPem: ecEnc, keyPassword: 'ec', chainPems: [pki.leaves.p384.chainPem] }), 'p384');
   });
 
+  it('also reads DER key and certificate files (PKCS#8, encrypted PKCS#8, PKCS#1, SEC1)', async () => {
+    const rsa = pki.leaves.rsa;
+    const certDer = openssl(['x509', '-in', rsa.certPath, '-outform', 'DER']);
+    const base = { certPem: certDer, chainPems: [rsa.chainPem] };
+    await expectWorkingSigner(loadSignerFromPem({ ...base, keyPem: openssl(['pkey', '-in', rsa.keyPath, '-outform', 'DER']) }), 'rsa');
+    await expectWorkingSigner(loadSignerFromPem({ ...base, keyPem: openssl(['rsa', '-in', rsa.keyPath, '-outform', 'DER', '-traditional']) }), 'rsa');
+    const encDer = openssl(['pkcs8', '-topk8', '-in', rsa.keyPath, '-outform', 'DER', '-v2', 'aes-256-cbc', '-passout', 'pass:pw']);
+    await expectWorkingSigner(loadSignerFromPem({ ...base, keyPem: encDer, keyPassword: 'pw' }), 'rsa');
+    expect(codeOf(() => loadSignerFromPem({ ...base, keyPem: encDer, keyPassword: 'nope' }))).toBe('ERR_KEY_PASSWORD');
+    const ec = pki.leaves.p384;
+    const sec1Der = openssl(['ec', '-in', ec.keyPath, '-outform', 'DER']);
+    await expectWorkingSigner(loadSignerFromPem({ certPem: ec.certPem, keyPem: sec1Der, chainPems: [ec.chainPem] }), 'p384');
+    const p256 = pki.leaves.p256;
+    const small = openssl(['ec', '-in', p256.keyPath, '-outform', 'DER']);
+    expect(small.length).toBeLessThan(128);
+    await expectWorkingSigner(loadSignerFromPem({ certPem: p256.certPem, keyPem: small, chainPems: [p256.chainPem] }), 'p256');
+    expect(codeOf(() => loadSignerFromPem({ ...base, keyPem: Uint8Array.of(0x30, 0x82, 0x01, 0x00, 0x02) }))).toBe('ERR_KEY_INVALID');
+  });
+
   it('refuses a key that does not belong to the certificate with ERR_KEY_MISMATCH', () => {
     expect(codeOf(() => loadSignerFromPem({ certPem: pki.leaves.rsa.certPem, keyPem: pki.leaves.p256.keyPem }))).toBe('ERR_KEY_MISMATCH');
     expect(codeOf(() => loadSignerFromPem({ certPem: pki.leaves.rsa.certPem, keyPem: pki.leaves.rsa3072.keyPem }))).toBe('ERR_KEY_MISMATCH');

@@ -66,6 +66,10 @@ function pemBlocks(input: PemInput): PemBlock[] {
 
 /** Every CERTIFICATE block of a PEM text, as DER. Throws ERR_CERT_INVALID if a block does not parse. */
 export function parsePemCertificates(input: PemInput): Uint8Array[] {
+  if (isDer(input)) {
+    parseCertificateInfo(input);
+    return [Uint8Array.from(input)];
+  }
   const certs = pemBlocks(input)
     .filter((b) => b.label === 'CERTIFICATE' || b.label === 'X509 CERTIFICATE' || b.label === 'TRUSTED CERTIFICATE')
     .map((b) => new Uint8Array(b.der));
@@ -75,8 +79,43 @@ export function parsePemCertificates(input: PemInput): Uint8Array[] {
 
 const KEY_LABELS = new Set(['PRIVATE KEY', 'ENCRYPTED PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY']);
 
-/** Parse a PEM private key (PKCS#8, encrypted PKCS#8, PKCS#1, SEC1) into a KeyObject. */
+/** Binary input that starts like a DER SEQUENCE (not PEM text). */
+function isDer(input: PemInput): input is Uint8Array {
+  // PEM text starts with '-' or whitespace; a DER SEQUENCE with 0x30 (which no PEM file does).
+  return typeof input !== 'string' && input.length > 2 && input[0] === 0x30;
+}
+
+function loadDerKey(der: Uint8Array, password?: string): KeyObject {
+  const key = Buffer.from(der);
+  const tries: Array<() => KeyObject> = [
+    () => createPrivateKey({ key, format: 'der', type: 'pkcs8' }),
+    () => createPrivateKey({ key, format: 'der', type: 'pkcs1' }),
+    () => createPrivateKey({ key, format: 'der', type: 'sec1' }),
+  ];
+  for (const t of tries) {
+    try {
+      return t();
+    } catch {
+      // next form
+    }
+  }
+  // Encrypted PKCS#8 in DER: EncryptedPrivateKeyInfo.
+  try {
+    parseDer(der);
+  } catch {
+    throw new SealError('ERR_KEY_INVALID', 'the private key cannot be read');
+  }
+  if (password === undefined || password === '') throw new KeyPasswordError('the private key is encrypted (or unreadable) and no password was given');
+  try {
+    return createPrivateKey({ key, format: 'der', type: 'pkcs8', passphrase: password });
+  } catch {
+    throw new KeyPasswordError('wrong password for the private key, or an unreadable key');
+  }
+}
+
+/** Parse a private key into a KeyObject: PEM (PKCS#8, encrypted PKCS#8, PKCS#1, SEC1) or the same in DER. */
 export function loadPrivateKeyFromPem(keyPem: PemInput, password?: string): KeyObject {
+  if (isDer(keyPem)) return loadDerKey(keyPem, password);
   const block = pemBlocks(keyPem).find((b) => KEY_LABELS.has(b.label));
   if (block === undefined) throw new SealError('ERR_KEY_INVALID', 'no PEM private key found');
   const encrypted = block.label === 'ENCRYPTED PRIVATE KEY' || /Proc-Type:\s*4,ENCRYPTED/.test(block.headers);
