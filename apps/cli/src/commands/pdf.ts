@@ -1,9 +1,11 @@
 import { NotImplementedError } from '@seal/core';
 import { subcommand } from '../args.js';
 import { pdfSignCommand } from './pdf-sign.js';
+import { pdfVerifyCommand } from './pdf-verify.js';
 
 export async function pdfCommand(argv: string[]): Promise<number> {
   const [sub, rest] = subcommand('pdf', argv, ['sign', 'extend', 'verify']);
   if (sub === 'sign') return pdfSignCommand(rest);
+  if (sub === 'verify') return pdfVerifyCommand(rest);
   throw new NotImplementedError(`seal pdf ${sub}`, 'issue 4');
 }

@@ -1,0 +1,92 @@
+/**
+ * `seal pdf verify IN.pdf [--trust PEM]... [--crl FILE]... [--at ISO-8601] [--json] [--offline] [--soft-revocation]`
+ * Exit codes: 0 all TOTAL_PASSED, 1 any TOTAL_FAILED, 2 INDETERMINATE, 3 no signature, 64 usage, 65 unreadable input.
+ */
+import { readFileSync } from 'node:fs';
+import {
+  InputInvalidError,
+  UsageError,
+  certificatesFromPemOrDer,
+  createHttpRevocationFetcher,
+  exitCodeForReport,
+  verifyPdf,
+  type PdfSignatureReport,
+  type VerificationReport,
+  type VerifyPdfOptions,
+} from '@seal/core';
+import { parse, VERIFY_OPTIONS } from '../args.js';
+
+const MAX_FILE_BYTES = 512 * 1024 * 1024;
+
+const OPTIONS = {
+  ...VERIFY_OPTIONS,
+  offline: { type: 'boolean' },
+  'soft-revocation': { type: 'boolean' },
+} as const;
+
+function readInput(path: string, what: string): Uint8Array {
+  let data: Buffer;
+  try {
+    data = readFileSync(path);
+  } catch {
+    throw new InputInvalidError(`cannot read the ${what} ${path}`);
+  }
+  if (data.length > MAX_FILE_BYTES) throw new InputInvalidError(`the ${what} ${path} is too large`);
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+export function parseAt(at: string | undefined): Date | undefined {
+  if (at === undefined) return undefined;
+  if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/.test(at) || Number.isNaN(Date.parse(at))) {
+    throw new UsageError('--at must be an ISO-8601 date or date-time');
+  }
+  return new Date(at);
+}
+
+function describe(s: PdfSignatureReport, i: number): string {
+  const lines = [
+    `${s.kind === 'document-timestamp' ? 'Document time-stamp' : 'Signature'} #${i + 1} (field "${s.fieldName}", ${s.subFilter ?? 'no /SubFilter'})`,
+    `  indication:    ${s.indication}${s.subIndication ? ` / ${s.subIndication}` : ''}`,
+    `  signer:        ${s.signer ? s.signer.subject : '(unknown)'}`,
+  ];
+  if (s.signer) lines.push(`  issuer:        ${s.signer.issuer}`, `  serial:        ${s.signer.serialNumber}`);
+  lines.push(
+    `  signing time:  ${s.signingTime ?? '(none)'}${s.signingTimeSource ? ` (${s.signingTimeSource})` : ''}`,
+    `  integrity:     ${s.intact ? 'digest matches' : 'DIGEST MISMATCH OR NOT CHECKED'}, ${s.valid ? 'signature valid' : 'SIGNATURE INVALID OR NOT CHECKED'}${s.algorithm ? ` (${s.algorithm})` : ''}`,
+    `  trusted:       ${s.trusted ? 'yes' : 'no'}`,
+    `  revocation:    ${s.revocation.status}${s.revocation.reason ? ` (${s.revocation.reason}${s.revocation.revokedAt ? ` at ${s.revocation.revokedAt}` : ''})` : ''}${s.revocation.source ? ` [${s.revocation.source}]` : ''}`,
+    `  coverage:      ${s.coversWholeDocument ? 'whole document' : `revision ${s.revision ?? '?'} of the document (later changes listed below)`}`,
+  );
+  if (s.timestamp) lines.push(`  time-stamp:    ${s.timestamp.time} by ${s.timestamp.tsa ?? '?'} (${s.timestamp.valid ? 'valid' : 'not validated'}${s.timestamp.trusted ? ', trusted' : ''})`);
+  if (s.level) lines.push(`  level:         ${s.level}`);
+  if (s.certification) lines.push(`  certification: DocMDP P=${s.certification.permissions}`);
+  for (const m of s.modifications) lines.push(`  change:        rev ${m.revision} ${m.object}: ${m.description} [${m.allowed ? 'allowed' : 'NOT ALLOWED'}]`);
+  for (const e of s.errors ?? []) lines.push(`  reason:        ${e}`);
+  for (const w of s.warnings ?? []) lines.push(`  note:          ${w}`);
+  return lines.join('\n');
+}
+
+export function formatPdfReport(report: VerificationReport): string {
+  const sigs = report.signatures as PdfSignatureReport[];
+  const head = report.indication === 'NO_SIGNATURE' ? 'Verification: NO_SIGNATURE (the document has no signature)' : `Verification: ${report.indication} (${sigs.length} signature${sigs.length === 1 ? '' : 's'})`;
+  return [head, ...sigs.map(describe)].join('\n') + '\n';
+}
+
+export async function pdfVerifyCommand(argv: string[]): Promise<number> {
+  const { values: v, positionals } = parse(argv, OPTIONS, { min: 1, max: 1, names: 'IN.pdf' });
+  const at = parseAt(v.at);
+  const trustAnchors = (v.trust ?? []).flatMap((p) => certificatesFromPemOrDer(readInput(p, 'trust file')));
+  const crls = (v.crl ?? []).map((p) => readInput(p, 'CRL'));
+  const bytes = readInput(positionals[0]!, 'PDF');
+  const options: VerifyPdfOptions = {
+    trustAnchors,
+    crls,
+    revocationPolicy: v['soft-revocation'] ? 'if-available' : 'require',
+    ...(at !== undefined ? { at } : {}),
+    ...(v.offline ? {} : { fetcher: createHttpRevocationFetcher({ timeoutMs: 3000 }) }),
+  };
+  const report = await verifyPdf(bytes, options);
+  if (v.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+  else process.stdout.write(formatPdfReport(report));
+  return exitCodeForReport(report);
+}
