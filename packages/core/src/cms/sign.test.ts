@@ -145,6 +145,10 @@ describe('createCmsSignature', () => {
     await expect(createCmsSignature({ hash: 'SHA-256', signer: oversized, contentDigest: new Uint8Array(32) })).rejects.toMatchObject({ code: 'ERR_INTERNAL' });
     const empty: Signer = { ...signer, certificateChain: signer.certificateChain, sign: async () => new Uint8Array(0) };
     await expect(createCmsSignature({ hash: 'SHA-256', signer: empty, contentDigest: new Uint8Array(32) })).rejects.toMatchObject({ code: 'ERR_INTERNAL' });
+    const broken: Signer = { ...signer, certificateChain: signer.certificateChain, sign: async () => { throw new Error('driver exploded'); } };
+    await expect(createCmsSignature({ hash: 'SHA-256', signer: broken, contentDigest: new Uint8Array(32) })).rejects.toMatchObject({ code: 'ERR_INTERNAL' });
+    const unavailable: Signer = { ...signer, certificateChain: signer.certificateChain, sign: async () => { throw new SealError('ERR_KEY_UNAVAILABLE', 'token removed'); } };
+    await expect(createCmsSignature({ hash: 'SHA-256', signer: unavailable, contentDigest: new Uint8Array(32) })).rejects.toMatchObject({ code: 'ERR_KEY_UNAVAILABLE' });
     const noCert: Signer = { ...signer, certificateChain: [] };
     await expect(createCmsSignature({ hash: 'SHA-256', signer: noCert, contentDigest: new Uint8Array(32) })).rejects.toMatchObject({ code: 'ERR_CERT_INVALID' });
   });

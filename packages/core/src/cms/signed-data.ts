@@ -8,8 +8,8 @@
  */
 import { createHash } from 'node:crypto';
 import { parseCertificateInfo } from '../asn1/certificate.js';
-import { DER_NULL, concat, ctx, integer, octetString, oid, seq, setOf, tlv } from '../asn1/der.js';
-import { AlgorithmUnsupportedError, SealError } from '../errors/index.js';
+import { DER_NULL, ctx, integer, octetString, oid, seq, setOf, tlv } from '../asn1/der.js';
+import { AlgorithmUnsupportedError, SealError, toSealError } from '../errors/index.js';
 import type { HashAlgorithm, SignatureScheme, Signer } from '../signer/signer.js';
 
 export type CmsHash = 'SHA-256' | 'SHA-384' | 'SHA-512';
@@ -196,7 +196,13 @@ export async function buildSignedData(options: SignedDataOptions): Promise<Uint8
     attribute(OIDS.messageDigest, octetString(options.contentDigest)),
     ...options.extraSignedAttributes,
   ]);
-  const signature = options.dryRunSignature ?? (await signer.sign(signedAttrs, { scheme, hash: hash as HashAlgorithm }));
+  let signature: Uint8Array;
+  try {
+    signature = options.dryRunSignature ?? (await signer.sign(signedAttrs, { scheme, hash: hash as HashAlgorithm }));
+  } catch (err) {
+    // A Signer's own SealError (ERR_KEY_UNAVAILABLE from a token ...) passes; anything else is internal.
+    throw toSealError(err);
+  }
   if (options.dryRunSignature === undefined && (signature.length === 0 || signature.length > maxSignatureLength(signer))) {
     // A Signer (token, remote service) answering outside the key's size would also break the
     // placeholder sizing: refuse rather than emit something unverifiable.
@@ -228,4 +234,3 @@ export async function buildSignedData(options: SignedDataOptions): Promise<Uint8
   return seq(oid(OIDS.signedData), ctx(0, signedData));
 }
 
-export { concat };
