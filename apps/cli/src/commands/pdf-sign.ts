@@ -6,9 +6,9 @@
  * failure never leaves a partial or empty OUT.pdf behind.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writevSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { InputInvalidError, UsageError, loadSignerFromKeyFiles, signPdf, type KeyFiles, type SignPdfOptions } from '@seal/core';
+import { InputInvalidError, UsageError, loadSignerFromKeyFiles, signPdfParts, type KeyFiles, type SignPdfOptions } from '@seal/core';
 import { KEY_OPTIONS, parse } from '../args.js';
 
 const SIGN_OPTIONS = {
@@ -98,10 +98,29 @@ export async function pdfSignCommand(argv: string[]): Promise<number> {
   const keyFiles = keyFilesFrom(v);
   const pdf = readInput(input, 'input PDF');
   const signer = loadSignerFromKeyFiles(keyFiles, v.chain ?? []);
-  const sealed = await signPdf(pdf, signer, options);
+  const { input: head, update } = await signPdfParts(pdf, signer, options);
   const tmp = join(dirname(output), `.${basename(output)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    writeFileSync(tmp, sealed, { flag: 'wx' });
+    // Input and update written as they are: the sealed file is never assembled in memory.
+    const fd = openSync(tmp, 'wx');
+    try {
+      let parts = [head, update].filter((p) => p.length > 0);
+      while (parts.length) {
+        let n = writevSync(fd, parts);
+        const rest: Uint8Array[] = [];
+        for (const p of parts) {
+          if (n >= p.length) n -= p.length;
+          else {
+            rest.push(p.subarray(n));
+            n = 0;
+          }
+        }
+        parts = rest;
+      }
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, output);
   } catch (err) {
     rmSync(tmp, { force: true });

@@ -14,6 +14,7 @@ import { checkCertificateUsable } from '../signer/load-key.js';
 import type { Signer } from '../signer/signer.js';
 import { buildSealAppearance } from './appearance/seal-appearance.js';
 import { parsePdf } from './parser/document.js';
+import { concatOutput } from './writer/incremental.js';
 import { prepareSignature, type SignatureSetup, type SubFilter } from './writer/signature.js';
 
 export type PadesLevel = 'B-B' | 'B-T';
@@ -88,6 +89,15 @@ function commonName(signer: Signer): string | undefined {
 
 /** Seal `bytes` with `signer`; returns the new file (input bytes + one incremental update). */
 export async function signPdf(bytes: Uint8Array, signer: Signer, options: SignPdfOptions = {}): Promise<Uint8Array> {
+  const { input, update } = await signPdfParts(bytes, signer, options);
+  return concatOutput(input, update);
+}
+
+/**
+ * signPdf without the final copy: the output file is `input` (the very bytes given) followed by
+ * `update`. Write both to a file (fs.writev) to seal large files without copying them.
+ */
+export async function signPdfParts(bytes: Uint8Array, signer: Signer, options: SignPdfOptions = {}): Promise<{ input: Uint8Array; update: Uint8Array }> {
   const level = options.level ?? 'B-B';
   if (level !== 'B-B' && level !== 'B-T') throw new InputInvalidError(`unsupported PAdES level ${String(level)}`);
   if (level === 'B-T' && !options.tsaUrl && !options.timestamper) throw new InputInvalidError('level B-T needs a TSA (tsaUrl)');
@@ -139,12 +149,13 @@ export async function signPdf(bytes: Uint8Array, signer: Signer, options: SignPd
 
   for (let attempt = 0; ; attempt++) {
     const prepared = prepareSignature(doc, { ...setupBase, contentsSize: size });
-    const [r1, r2] = prepared.signedRanges();
     const h = createHash(hash === 'SHA-256' ? 'sha256' : hash === 'SHA-384' ? 'sha384' : 'sha512');
-    h.update(r1);
-    h.update(r2);
+    for (const part of prepared.signedParts()) h.update(part);
     const cms = await createCmsSignature({ ...cmsSetup, contentDigest: h.digest() });
-    if (cms.length <= prepared.contentsSize) return prepared.embed(cms);
+    if (cms.length <= prepared.contentsSize) {
+      prepared.embed(cms);
+      return { input: prepared.input, update: prepared.update };
+    }
     // The estimate was short (a longer time-stamp token than probed): size from the real CMS once.
     if (attempt > 0) throw new SealError('ERR_INTERNAL', 'the CMS signature does not fit its placeholder');
     size = cms.length + 512;

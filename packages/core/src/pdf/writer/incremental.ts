@@ -14,12 +14,22 @@ import { Chunks, serializeObject } from './serialize.js';
 const SECTION_KEYS = new Set(['Prev', 'XRefStm', 'Type', 'W', 'Index', 'Filter', 'DecodeParms', 'Length', 'DL', 'F', 'FFilter', 'FDecodeParms']);
 
 export interface IncrementalResult {
-  /** The complete output: the input bytes followed by the update. */
-  bytes: Uint8Array;
-  /** Byte offset of each written object's `N G obj` in `bytes`, by object number. */
+  /** The input, unchanged (the same bytes, not a copy). */
+  input: Uint8Array;
+  /** The appended update; the output file is `input` followed by `update`. */
+  update: Uint8Array;
+  /** Byte offset (in the whole output) of each written object's `N G obj`, by object number. */
   offsets: Map<number, number>;
-  /** Length of the input (where the update begins, before any separating newline). */
+  /** Length of the input = offset of the update in the output. */
   inputLength: number;
+}
+
+/** input + update as one new buffer (one copy; write the two parts to a file instead where possible). */
+export function concatOutput(input: Uint8Array, update: Uint8Array): Uint8Array {
+  const out = Buffer.allocUnsafe(input.length + update.length);
+  out.set(input, 0);
+  out.set(update, input.length);
+  return out;
 }
 
 export class IncrementalUpdate {
@@ -122,10 +132,7 @@ export class IncrementalUpdate {
       body.text('\n');
     }
     body.text(`startxref\n${xrefAt - shift}\n%%EOF\n`);
-    const out = new Uint8Array(input.length + body.length);
-    out.set(input, 0);
-    body.copyInto(out, input.length);
-    return { bytes: out, offsets, inputLength: input.length };
+    return { input, update: body.toBytes(), offsets, inputLength: input.length };
   }
 }
 

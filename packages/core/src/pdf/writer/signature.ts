@@ -9,7 +9,7 @@ import { InputInvalidError, PdfMalformedError } from '../../errors/index.js';
 import type { PdfDocument } from '../parser/document.js';
 import { indexOfAscii } from '../parser/lexer.js';
 import { PdfDict, PdfName, PdfRef, PdfStream, PdfString, isArray, isDict, isInt, isRef, type PdfArray, type PdfObject } from '../parser/objects.js';
-import { IncrementalUpdate } from './incremental.js';
+import { IncrementalUpdate, concatOutput } from './incremental.js';
 import { textString } from './serialize.js';
 
 export type SubFilter = 'ETSI.CAdES.detached' | 'adbe.pkcs7.detached';
@@ -41,15 +41,19 @@ export interface SignatureSetup {
 }
 
 export interface PreparedSignature {
-  /** The whole output with the placeholder still empty. */
-  bytes: Uint8Array;
+  /** The input (unchanged, not copied); the output is `input` followed by `update`. */
+  input: Uint8Array;
+  /** The appended update, /Contents still empty until `embed`. */
+  update: Uint8Array;
   byteRange: [number, number, number, number];
   /** Capacity of /Contents in bytes. */
   contentsSize: number;
-  /** The two signed ranges as views into `bytes` (no copy). */
-  signedRanges(): [Uint8Array, Uint8Array];
-  /** Write the DER CMS into /Contents (in place) and return the finished file. */
-  embed(cms: Uint8Array): Uint8Array;
+  /** The signed bytes, in order, as views (the input itself, then the update around /Contents): hash these. */
+  signedParts(): Uint8Array[];
+  /** Write the DER CMS into /Contents (in place, in `update`). */
+  embed(cms: Uint8Array): void;
+  /** The finished file as one buffer (one copy of the input). */
+  bytes(): Uint8Array;
   /** Object number of the signature dictionary and the field. */
   signatureRef: PdfRef;
   fieldRef: PdfRef;
@@ -238,35 +242,36 @@ export function prepareSignature(doc: PdfDocument, setup: SignatureSetup): Prepa
   if (catalogChanged) upd.set(catalogRef, catalog);
 
   const result = upd.write();
-  const bytes = result.bytes;
-  const sigAt = result.offsets.get(sigRef.num)!;
-  const brAt = indexOfAscii(bytes, '/ByteRange [', sigAt);
-  const contentsAt = indexOfAscii(bytes, '/Contents <', sigAt);
+  const { input, update } = result;
+  const base = result.inputLength;
+  const total = base + update.length;
+  const sigAt = result.offsets.get(sigRef.num)! - base;
+  const brAt = indexOfAscii(update, '/ByteRange [', sigAt);
+  const contentsAt = indexOfAscii(update, '/Contents <', sigAt);
   if (brAt < 0 || contentsAt < 0) throw new Error('signature placeholders not found');
-  const start = contentsAt + '/Contents '.length;
+  const start = contentsAt + '/Contents '.length; // in `update`
   const end = start + 2 + 2 * setup.contentsSize;
-  if (bytes[end - 1] !== 0x3e) throw new Error('signature placeholder mismatch');
-  const byteRange: [number, number, number, number] = [0, start, end, bytes.length - end];
+  if (update[end - 1] !== 0x3e) throw new Error('signature placeholder mismatch');
+  const byteRange: [number, number, number, number] = [0, base + start, base + end, total - (base + end)];
   const brText = `[0 ${byteRange[1]} ${byteRange[2]} ${byteRange[3]}]`;
   const slot = `[0 ${'1' + '0'.repeat(BR_WIDTH - 1)} ${'1' + '0'.repeat(BR_WIDTH - 1)} ${'1' + '0'.repeat(BR_WIDTH - 1)}]`.length;
   if (brText.length > slot) throw new InputInvalidError('document too large for the ByteRange placeholder');
-  const brBytes = Buffer.from(brText.slice(0, -1) + ' '.repeat(slot - brText.length) + ']', 'latin1');
-  bytes.set(brBytes, brAt + '/ByteRange '.length);
+  update.set(Buffer.from(brText.slice(0, -1) + ' '.repeat(slot - brText.length) + ']', 'latin1'), brAt + '/ByteRange '.length);
 
   return {
-    bytes,
+    input,
+    update,
     byteRange,
     contentsSize: setup.contentsSize,
     signatureRef: sigRef,
     fieldRef,
     fieldName,
-    signedRanges: () => [bytes.subarray(0, start), bytes.subarray(end)],
-    embed(cms: Uint8Array): Uint8Array {
+    signedParts: () => [input, update.subarray(0, start), update.subarray(end)],
+    embed(cms: Uint8Array): void {
       if (cms.length > setup.contentsSize) throw new InputInvalidError('the CMS signature does not fit its placeholder');
-      const hex = Buffer.from(Buffer.from(cms).toString('hex'), 'latin1');
-      bytes.set(hex, start + 1);
-      return bytes;
+      Buffer.from(update.buffer, update.byteOffset, update.length).write(Buffer.from(cms).toString('hex'), start + 1, 'latin1');
     },
+    bytes: () => concatOutput(input, update),
   };
 }
 
