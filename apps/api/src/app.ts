@@ -48,7 +48,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     connectionTimeout: limits.requestTimeoutMs + 5_000,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    // Extra members are refused, not silently dropped; params and query strings are coerced.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
 
   for (const s of SHARED_SCHEMAS) app.addSchema(s as unknown as Record<string, unknown>);

@@ -72,6 +72,8 @@ export interface ApiDeps {
   logger?: boolean | Record<string, unknown>;
   /** Public base URL, used in OpenAPI and verification links. */
   baseUrl?: string;
+  /** More CRLs for verification (e.g. the root's, for the issuing CA certificate). */
+  extraCrls?: () => Promise<Uint8Array[]>;
   /** Serve the verification page at / (default true). */
   web?: boolean;
   /** Extra plugins to register (e.g. the verification web page), each in its own scope. */

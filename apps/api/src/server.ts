@@ -9,7 +9,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { dirname, join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { SealError } from '@seal/core';
-import { openRegistry, type Registry } from '@seal/registry';
+import { buildCrl, loadCertifiedSigner, openRegistry, type Registry } from '@seal/registry';
 import { buildApp } from './app.js';
 import type { ApiDeps, ApiLimits, EnginePort, TsaPort } from './deps.js';
 import { ensureDemoData, type DevCredentials } from './demo.js';
@@ -81,6 +81,28 @@ export function pemToDer(pem: string): Uint8Array[] {
   return out;
 }
 
+/**
+ * The dev root's own CRL (empty: the dev root revokes nothing), so that verifiers requiring
+ * revocation data for every CA in the path can reach TOTAL_PASSED. Re-made daily, valid 7 days.
+ * Only when the dev root's key is at hand (certs-dev); a production root publishes its own CRL.
+ */
+function rootCrlSource(certsDir: string, rootPem: string): (() => Promise<Uint8Array[]>) | null {
+  const keyFile = join(certsDir, 'root-ca.key.pem');
+  if (!existsSync(keyFile)) return null;
+  const root = loadCertifiedSigner({ certPem: rootPem, keyPem: readFileSync(keyFile, 'utf8') });
+  let cached: { der: Uint8Array; until: number } | null = null;
+  let number = Math.floor(Date.now() / 1000);
+  return async () => {
+    const now = Date.now();
+    if (cached === null || now > cached.until) {
+      const thisUpdate = new Date(Math.floor(now / 1000) * 1000);
+      const der = await buildCrl({ signer: root.signer, caCertificate: root.der, crlNumber: ++number, thisUpdate, nextUpdate: new Date(thisUpdate.getTime() + 7 * 86_400_000), entries: [] });
+      cached = { der, until: now + 86_400_000 };
+    }
+    return [cached.der];
+  };
+}
+
 export async function startServer(o: ServeOptions = {}): Promise<RunningServer> {
   const host = o.host ?? process.env['HOST'] ?? '127.0.0.1';
   const port = o.port ?? (process.env['PORT'] !== undefined ? Number(process.env['PORT']) : 8080);
@@ -106,11 +128,14 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
   try {
     const credentialsFile = join(dataDir, 'dev-credentials.json');
     const credentials = o.demo === false ? null : await ensureDemoData(registry, credentialsFile, baseUrl);
-    engine = o.threads === 0 ? createLocalEngine() : createPooledEngine(o.threads === undefined ? {} : { threads: o.threads });
+    const engineOptions = { baseUrl };
+    engine = o.threads === 0 ? createLocalEngine(engineOptions) : createPooledEngine({ engine: engineOptions, ...(o.threads === undefined ? {} : { threads: o.threads }) });
     const trustAnchors = pemToDer(rootPem);
     // Fail early on a broken trust anchor rather than on the first verification.
     for (const der of trustAnchors) new X509Certificate(der);
     const deps: ApiDeps = { registry, engine, trustAnchors, baseUrl };
+    const rootCrl = rootCrlSource(certsDir, rootPem);
+    if (rootCrl !== null) deps.extraCrls = rootCrl;
     if (o.limits) deps.limits = o.limits;
     if (o.logger !== undefined) deps.logger = o.logger;
     if (o.tsa) deps.tsa = o.tsa;

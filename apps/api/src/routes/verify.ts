@@ -30,7 +30,8 @@ export function normaliseDn(dn: string): string {
 /** Trust anchors plus the registry's current CRL: a revocation shows in the next verification. */
 export async function trustFor(ctx: RouteContext): Promise<TrustInput> {
   const crl = await ctx.deps.registry.currentCrl();
-  return { trustAnchors: [...ctx.deps.trustAnchors], crls: [crl.der] };
+  const extra = ctx.deps.extraCrls ? await ctx.deps.extraCrls() : [];
+  return { trustAnchors: [...ctx.deps.trustAnchors], crls: [crl.der, ...extra] };
 }
 
 export async function registryViews(ctx: RouteContext, report: VerificationReport): Promise<RegistryView[]> {

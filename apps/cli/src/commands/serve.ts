@@ -1,5 +1,61 @@
-import { NotImplementedError } from '@seal/core';
+/**
+ * `seal serve [--port N] [--db FILE] [--host H]`: the HTTP API on 127.0.0.1:8080 (PORT/HOST
+ * override), with data/registry.db, the dev PKI from certs-dev/ and demo data on first start.
+ * SIGINT/SIGTERM drain in-flight requests, flush the usage log and exit 0.
+ */
+import { UsageError } from '@seal/core';
+import { startServer, type ServeOptions } from '@seal/api';
+import { parse } from '../args.js';
 
-export async function serveCommand(_argv: string[]): Promise<number> {
-  throw new NotImplementedError('seal serve', 'issue 7');
+export async function serveCommand(argv: string[]): Promise<number> {
+  const { values } = parse(
+    argv,
+    {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      db: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'base-url': { type: 'string' },
+      threads: { type: 'string' },
+      quiet: { type: 'boolean' },
+    },
+    { min: 0, max: 0, names: 'no positional arguments' },
+  );
+  const o: ServeOptions = { logger: values.quiet ? false : { level: process.env['LOG_LEVEL'] ?? 'info' } };
+  if (values.port !== undefined) {
+    if (!/^[0-9]{1,5}$/.test(values.port) || Number(values.port) > 65535) throw new UsageError('--port must be 0..65535');
+    o.port = Number(values.port);
+  }
+  if (values.threads !== undefined) {
+    if (!/^[0-9]{1,2}$/.test(values.threads)) throw new UsageError('--threads must be a small number');
+    o.threads = Number(values.threads);
+  }
+  if (values.host !== undefined) o.host = values.host;
+  if (values.db !== undefined) o.dbFile = values.db;
+  if (values['data-dir'] !== undefined) o.dataDir = values['data-dir'];
+  if (values['base-url'] !== undefined) o.baseUrl = values['base-url'];
+
+  const server = await startServer(o);
+  const out = process.stderr;
+  out.write(`seal: serving on ${server.url}  (API docs: ${server.url}/docs, verification page: ${server.url}/)\n`);
+  if (server.credentials !== null) {
+    out.write(`seal: demo agencies, accounts and seals; API keys in ${server.credentialsFile} (DEV ONLY)\n`);
+  }
+  return new Promise<number>((resolve) => {
+    let closing = false;
+    const stop = (signal: string) => {
+      if (closing) return;
+      closing = true;
+      out.write(`seal: ${signal}: draining requests and flushing the usage log\n`);
+      server.close().then(
+        () => resolve(0),
+        (err: unknown) => {
+          out.write(`seal: shutdown failed: ${(err as Error).message}\n`);
+          resolve(70);
+        },
+      );
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
 }
