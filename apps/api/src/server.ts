@@ -7,6 +7,7 @@
 import { X509Certificate, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { createServer as createNetServer } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { SealError } from '@seal/core';
 import { buildCrl, loadCertifiedSigner, openRegistry, type Registry } from '@seal/registry';
@@ -103,17 +104,31 @@ function rootCrlSource(certsDir: string, rootPem: string): (() => Promise<Uint8A
   };
 }
 
+/** A port free right now: for `port: 0`, so that certificates name the URL we will really serve on. */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createNetServer();
+    srv.once('error', reject);
+    srv.listen(0, host, () => {
+      const a = srv.address();
+      const p = typeof a === 'object' && a !== null ? a.port : 0;
+      srv.close(() => resolvePort(p));
+    });
+  });
+}
+
 export async function startServer(o: ServeOptions = {}): Promise<RunningServer> {
   const host = o.host ?? process.env['HOST'] ?? '127.0.0.1';
-  const port = o.port ?? (process.env['PORT'] !== undefined ? Number(process.env['PORT']) : 8080);
+  let port = o.port ?? (process.env['PORT'] !== undefined ? Number(process.env['PORT']) : 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new SealError('ERR_USAGE', 'port must be 0..65535');
+  if (port === 0) port = await freePort(host);
   const dataDir = resolve(o.dataDir ?? 'data');
   const dbFile = resolve(o.dbFile ?? join(dataDir, 'registry.db'));
   mkdirSync(dataDir, { recursive: true });
   mkdirSync(dirname(dbFile), { recursive: true });
   const certsDir = resolve(o.certsDir ?? 'certs-dev');
   const rootPem = readPem(certsDir, 'root-ca.pem');
-  const baseUrl = (o.baseUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${port === 0 ? 8080 : port}`).replace(/\/+$/, '');
+  const baseUrl = (o.baseUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
 
   const registry = await openRegistry({
     file: dbFile,
