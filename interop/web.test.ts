@@ -1,180 +1,181 @@
 /**
- * The verification page in a real browser (Debian chromium via playwright-core) against the
- * API's buildApp on loopback.
+ * The verification page in a real browser (Debian chromium via playwright-core) against the real
+ * service on loopback: startServer (registry, dev PKI, demo agencies, in-process engine) with the
+ * page registered by buildApp. Documents are sealed through the API as an agency operator would.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
-// Temporary: the stub server takes fastify from the API package (the root has none).
-const Fastify = createRequire(new URL('../apps/api/package.json', import.meta.url))('fastify') as typeof import('../apps/api/node_modules/fastify/fastify.js').default;
-type FastifyInstance = ReturnType<typeof Fastify>;
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { VerificationReport } from '../packages/core/src/index.js';
-import { entryLookupFromRegistry, verificationUrl, webPlugin } from '../apps/api/src/web/index.js';
+import { startHarness, type Harness } from '../apps/api/src/testing/harness.js';
+import type { RunningServer } from '../apps/api/src/server.js';
+import { verificationUrl } from '../apps/api/src/web/index.js';
+import { buildPdf, onePageObjects } from '../packages/core/src/pdf/testing/build-pdf.js';
 import { checkFile, launchChromium, screenshot } from './web-browser.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
-// --- documents -------------------------------------------------------------------------------
-const original = Buffer.from('%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
-const sealedPdf = Buffer.concat([original, Buffer.from('% seal revision\n%SEALED\n%%EOF\n')]);
-const changedPdf = Buffer.concat([sealedPdf, Buffer.from('% later revision replacing page 1 content\n%%EOF\n')]);
-const sealedJson = Buffer.from(JSON.stringify({ payload: 'eyJhIjoxfQ', signatures: [{ protected: 'eyJhbGciOiJFUzI1NiJ9', signature: 'c2ln' }] }));
+/** A later revision that replaces the page's content stream (object 4): a change after sealing. */
+function appendContentChange(pdf: Buffer): Buffer {
+  const tail = pdf.subarray(Math.max(0, pdf.length - 1024)).toString('latin1');
+  const m = /startxref\s+(\d+)\s+%%EOF\s*$/.exec(tail);
+  const sizes = [...pdf.toString('latin1').matchAll(/\/Size\s+(\d+)/g)].map((x) => Number(x[1]));
+  if (!m || sizes.length === 0) throw new Error('sealed PDF has no trailer to extend');
+  const content = 'BT /F1 24 Tf 72 720 Td (Amount: 9,999,999) Tj ET';
+  const obj = `4 0 obj\n<< /Length ${content.length} >>\nstream\n${content}\nendstream\nendobj\n`;
+  const objOffset = pdf.length + 1;
+  const xrefOffset = objOffset + obj.length;
+  const update =
+    `\n${obj}xref\n0 1\n0000000000 65535 f \n4 1\n${String(objOffset).padStart(10, '0')} 00000 n \n` +
+    `trailer\n<< /Size ${Math.max(...sizes)} /Root 1 0 R /Prev ${m[1]} >>\nstartxref\n${xrefOffset}\n%%EOF\n`;
+  return Buffer.concat([pdf, Buffer.from(update, 'latin1')]);
+}
+
+let harness: Harness;
+let server: RunningServer;
+let browser: Browser;
+let context: BrowserContext | undefined;
+
+const original = Buffer.from(buildPdf({ objects: onePageObjects('Licence no. 2026-0001'), root: 1 }));
+let sealedPdf: Buffer;
+let changedPdf: Buffer;
+let sealedJson: Buffer;
+let laterRevokedPdf: Buffer;
+let pdfEntry = '';
 const junk = randomBytes(4096);
 junk[0] = 0xff; // never a %PDF header or UTF-8 text
 
-function sigReport(over: Partial<VerificationReport['signatures'][number]>): VerificationReport['signatures'][number] {
-  return {
-    indication: 'TOTAL_PASSED',
-    subIndication: null,
-    signer: { subject: 'CN=Agency A RSA seal,O=Agency A,C=CN', issuer: 'CN=Agency Seal CA,O=Seal Service Dev', serialNumber: '1a2b' },
-    signingTime: '2026-11-26T01:00:00.000Z',
-    trusted: true,
-    revocation: { status: 'good', reason: null, revokedAt: null },
-    coversWholeDocument: true,
-    modifications: [],
-    timestamp: null,
-    level: 'B-B',
-    ...over,
-  };
-}
-
-/** Recorded answers, in the API's shape ({report, registry}), until the real service lands. */
-function verifyAnswer(report: VerificationReport) {
-  return {
-    report,
-    registry: report.signatures.map((_, i) => ({
-      signature: i,
-      seal: { id: 'seal-a', name: 'Agency A RSA seal', kind: 'official', algorithm: 'RSA' },
-      agency: { id: 'ag-a', name: 'Agency A' },
-      status: { state: 'active', revokedAt: null, reason: null },
-    })),
-  };
-}
-
-const problem = { type: '/problems/pdf-malformed', title: 'Malformed PDF', status: 400, code: 'ERR_PDF_MALFORMED', detail: 'not a PDF' };
-
-async function startStubService(): Promise<FastifyInstance> {
-  const stub = Fastify();
-  stub.addContentTypeParser('application/pdf', { parseAs: 'buffer', bodyLimit: 50 * 1024 * 1024 }, (_r, body, done) => done(null, body));
-  stub.post('/v1/verify/pdf', async (req, reply) => {
-    const b = req.body as Buffer;
-    if (b.equals(sealedPdf)) return verifyAnswer({ indication: 'TOTAL_PASSED', signatures: [sigReport({})] });
-    if (b.equals(changedPdf)) {
-      return verifyAnswer({
-        indication: 'TOTAL_FAILED',
-        signatures: [sigReport({
-          indication: 'TOTAL_FAILED', subIndication: 'SIG_CONSTRAINTS_FAILURE', coversWholeDocument: false,
-          modifications: [{ revision: 2, object: '4 0 R', kind: 'page-content', allowed: false, description: 'content of page 1 replaced' }],
-        })],
-      });
-    }
-    return reply.code(400).type('application/problem+json').send(problem);
-  });
-  stub.post('/v1/verify/json', async (req, reply) => {
-    const body = req.body as { jws?: unknown };
-    if (body && typeof body.jws === 'object') return verifyAnswer({ indication: 'TOTAL_PASSED', signatures: [sigReport({ level: 'JAdES B-B' })] });
-    return reply.code(400).type('application/problem+json').send({ ...problem, code: 'ERR_JWS_INVALID' });
-  });
-  const lookupEntry = entryLookupFromRegistry({
-    getUsage: async (i) => (i === 5 ? { time: '2026-11-26T01:00:00Z', sealId: 'seal-a', agencyId: 'ag-a', documentKind: 'pdf', documentSha256: sha(original) } : null),
-    getSeal: async (id) => (id === 'seal-a' ? { id, name: 'Agency A RSA seal', state: 'active', stateChangedAt: '2026-11-26T00:00:00Z', revocation: null } : null),
-    getAgency: async (id) => (id === 'ag-a' ? { id, name: 'Agency A' } : null),
-  });
-  await stub.register(webPlugin, { lookupEntry });
-  return stub;
-}
-
-// --- service and browser ----------------------------------------------------------------------
-let app: FastifyInstance;
-let base = '';
-let browser: Browser;
-let context: BrowserContext;
-let page: Page;
-
 beforeAll(async () => {
-  app = await startStubService();
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  // The API's own test harness: startServer on loopback with a temp registry, the dev PKI and demo data.
+  harness = await startHarness();
+  server = harness.server;
+  const agency = server.credentials?.agencies[0];
+  const seal = agency?.seals[0];
+  if (!agency || !seal) throw new Error('the demo data has no agency with a seal');
+  const auth = { authorization: `Bearer ${agency.keys.operator}` };
+
+  const pdfRes = await fetch(`${server.url}/v1/seals/${seal.id}/pdf`, { method: 'POST', headers: { ...auth, 'content-type': 'application/pdf' }, body: original });
+  if (pdfRes.status !== 200) throw new Error(`PDF sealing failed: ${pdfRes.status} ${await pdfRes.text()}`);
+  pdfEntry = pdfRes.headers.get('seal-log-entry') ?? '';
+  sealedPdf = Buffer.from(await pdfRes.arrayBuffer());
+  changedPdf = appendContentChange(sealedPdf);
+
+  const jsonRes = await fetch(`${server.url}/v1/seals/${seal.id}/json`, {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ payload: { licence: '2026-0001', holder: '张三' }, format: 'json' }),
+  });
+  if (jsonRes.status !== 200) throw new Error(`JSON sealing failed: ${jsonRes.status} ${await jsonRes.text()}`);
+  const { signature } = (await jsonRes.json()) as { signature: unknown };
+  sealedJson = Buffer.from(typeof signature === 'string' ? signature : JSON.stringify(signature, null, 2));
+
+  // A second document sealed with the agency's other seal, which is revoked afterwards.
+  const seal2 = agency.seals[1];
+  if (!seal2) throw new Error('the demo agency has no second seal');
+  const res2 = await fetch(`${server.url}/v1/seals/${seal2.id}/pdf`, { method: 'POST', headers: { ...auth, 'content-type': 'application/pdf' }, body: original });
+  if (res2.status !== 200) throw new Error(`PDF sealing failed: ${res2.status} ${await res2.text()}`);
+  laterRevokedPdf = Buffer.from(await res2.arrayBuffer());
+  const rev = await fetch(`${server.url}/v1/seals/${seal2.id}/revoke`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${agency.keys.officer}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ reason: 'keyCompromise' }),
+  });
+  if (rev.status !== 200) throw new Error(`revocation failed: ${rev.status} ${await rev.text()}`);
+
   browser = await launchChromium();
 });
 
 afterAll(async () => {
+  await context?.close();
   await browser?.close();
-  await app?.close();
+  await harness?.close();
 });
+
+const pageErrors = new WeakMap<Page, string[]>();
 
 async function freshPage(locale: 'zh-CN' | 'en-US'): Promise<Page> {
   await context?.close();
   context = await browser.newContext({ locale, timezoneId: 'Asia/Shanghai', viewport: { width: 1000, height: 800 } });
-  page = await context.newPage();
+  const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   // Script errors only: the browser also logs every 4xx answer, which some cases expect.
-  page.on('console', (m) => { if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text()); });
-  (page as Page & { jsErrors?: string[] }).jsErrors = errors;
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text());
+  });
+  pageErrors.set(page, errors);
   return page;
 }
 
-const jsErrors = (p: Page) => (p as Page & { jsErrors?: string[] }).jsErrors ?? [];
+const result = (p: Page) => p.locator('#results [data-result]').getAttribute('data-result');
+const verdicts = (p: Page) => p.locator('#results [data-verdict]').evaluateAll((els) => els.map((e) => e.getAttribute('data-verdict')));
 
-describe('verification page in chromium', () => {
+describe('verification page in chromium, against the running service', () => {
+  let page: Page;
+
   it('a sealed PDF shows "authentic" with agency, seal, time and status', async () => {
-    const p = await freshPage('en-US');
-    await p.goto(`${base}/`);
-    await expect.poll(() => p.getAttribute('html', 'lang')).toBe('en');
-    await checkFile(p, 'sealed.pdf', 'application/pdf', sealedPdf);
-    await screenshot(p, 'web-sealed-pdf');
-    const results = p.locator('#results');
-    expect(await results.locator('[data-result]').getAttribute('data-result')).toBe('d.ok');
-    expect(await results.locator('[data-verdict]').getAttribute('data-verdict')).toBe('v.unchanged');
-    const text = await results.innerText();
+    page = await freshPage('en-US');
+    await page.goto(`${server.url}/`);
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    await checkFile(page, 'licence.pdf', 'application/pdf', sealedPdf);
+    await screenshot(page, 'web-sealed-pdf');
+    expect(await result(page)).toBe('d.ok');
+    expect(await verdicts(page)).toEqual(['v.unchanged']);
+    const text = await page.locator('#results').innerText();
     expect(text).toContain('Authentic, unchanged since sealing');
-    expect(text).toContain('Agency A');
-    expect(text).toContain('Agency A RSA seal');
+    expect(text).toContain('Demo Agency A');
+    expect(text).toContain(server.credentials?.agencies[0]?.seals[0]?.name ?? '(no seal name)');
     expect(text).toContain('Active');
-    expect(text).toMatch(/November 26, 2026/);
     // The technical report is folded underneath.
-    expect(await results.locator('details').first().getAttribute('open')).toBeNull();
-    expect(jsErrors(p)).toEqual([]);
+    expect(await page.locator('#results details').first().getAttribute('open')).toBeNull();
+    expect(pageErrors.get(page)).toEqual([]);
   });
 
   it('the same PDF with an incremental update after sealing shows "changed"', async () => {
-    await checkFile(page, 'changed.pdf', 'application/pdf', changedPdf);
+    await checkFile(page, 'licence-edited.pdf', 'application/pdf', changedPdf);
     await screenshot(page, 'web-changed-pdf');
-    const results = page.locator('#results');
-    expect(await results.locator('[data-result]').getAttribute('data-result')).toBe('d.bad');
-    expect(await results.locator('[data-verdict]').getAttribute('data-verdict')).toBe('v.changed');
-    expect(await results.innerText()).toContain('Changed after sealing: content of page 1');
+    expect(await result(page)).toBe('d.bad');
+    expect(await verdicts(page)).toEqual(['v.changed']);
+    expect(await page.locator('#results [data-verdict]').innerText()).toMatch(/^.*Changed after sealing: .+/s);
   });
 
   it('a sealed JSON shows "authentic"', async () => {
-    await checkFile(page, 'sealed.json', 'application/json', sealedJson);
+    await checkFile(page, 'licence.json', 'application/json', sealedJson);
     await screenshot(page, 'web-sealed-json');
-    expect(await page.locator('#results [data-verdict]').getAttribute('data-verdict')).toBe('v.unchanged');
-    expect(await page.locator('#results').innerText()).toContain('Authentic, unchanged since sealing');
+    expect(await result(page)).toBe('d.ok');
+    expect(await verdicts(page)).toEqual(['v.unchanged']);
+    expect(await page.locator('#results').innerText()).toContain('Demo Agency A');
+  });
+
+  it('a seal revoked after sealing shows its status now: revoked, with date and reason', async () => {
+    await checkFile(page, 'revoked-later.pdf', 'application/pdf', laterRevokedPdf);
+    await screenshot(page, 'web-revoked-later');
+    const text = await page.locator('#results').innerText();
+    expect(text).toMatch(/Revoked on .*\d{4}.*\(reason: key compromised\)/);
+    // Never reads as a plain "authentic" while the seal is revoked without proof of the sealing time.
+    const v = await verdicts(page);
+    expect(v).toHaveLength(1);
+    expect(['v.revokedNoProof', 'v.unchanged', 'v.revokedBefore']).toContain(v[0]);
+    if (v[0] === 'v.unchanged') expect(text).toContain('This happened after the document was sealed');
   });
 
   it('random bytes show a clear message, whatever the file is called', async () => {
     await checkFile(page, 'random.bin', 'application/octet-stream', junk);
-    expect(await page.locator('#results [data-result]').getAttribute('data-result')).toBe('e.notSealedDocument');
+    expect(await result(page)).toBe('e.notSealedDocument');
     await checkFile(page, 'random.pdf', 'application/pdf', junk);
     await screenshot(page, 'web-random-bytes');
-    expect(await page.locator('#results [data-result]').getAttribute('data-result')).toBe('e.notSealedDocument');
+    expect(await result(page)).toBe('e.notSealedDocument');
     expect(await page.locator('#results').innerText()).toContain('This file is not a sealed document');
-    expect(jsErrors(page)).toEqual([]);
+    expect(pageErrors.get(page)).toEqual([]);
   });
 
-  it('the language switch works, is remembered, and re-renders the result', async () => {
+  it('the language switch works by keyboard, is remembered, and re-renders the result', async () => {
     const p = await freshPage('zh-CN');
-    await p.goto(`${base}/`);
+    await p.goto(`${server.url}/`);
     expect(await p.getAttribute('html', 'lang')).toBe('zh-CN');
     expect(await p.locator('h1').innerText()).toBe('电子印章核验');
-    await checkFile(p, '已盖章.pdf', 'application/pdf', sealedPdf);
+    await checkFile(p, '执照.pdf', 'application/pdf', sealedPdf);
     expect(await p.locator('#results').innerText()).toContain('真实有效，盖章后未被改动');
     await screenshot(p, 'web-lang-zh');
-    // Keyboard only: tab to the English button and press it.
     const en = p.locator('button[data-lang="en"]');
     await en.focus();
     await p.keyboard.press('Enter');
@@ -187,24 +188,24 @@ describe('verification page in chromium', () => {
     expect(await p.locator('h1').innerText()).toBe('Check an electronic seal');
     await p.locator('button[data-lang="zh-CN"]').click();
     expect(await p.locator('h1').innerText()).toBe('电子印章核验');
-    expect(jsErrors(p)).toEqual([]);
+    expect(pageErrors.get(p)).toEqual([]);
   });
 
   it('the QR link shows the sealing record and recognises the sealed document', async () => {
-    const url = verificationUrl(base, '5', sha(original));
+    expect(pdfEntry).toMatch(/^\d+$/);
     const p = await freshPage('en-US');
-    await p.goto(url);
+    await p.goto(verificationUrl(server.url, pdfEntry, sha(original)));
     const entry = p.locator('#entry');
-    await expect.poll(() => entry.innerText()).toContain('Agency A RSA seal');
-    expect(await entry.innerText()).toContain('Agency A');
-    await checkFile(p, 'sealed.pdf', 'application/pdf', sealedPdf);
+    await expect.poll(() => entry.innerText(), { timeout: 15_000 }).toContain('Demo Agency A');
+    expect(await entry.innerText()).toContain('Active');
+    await checkFile(p, 'licence.pdf', 'application/pdf', sealedPdf);
     await screenshot(p, 'web-qr-landing');
-    const text = await p.locator('#results').innerText();
-    expect(text).toContain('This file contains exactly the document sealed under record 5');
-    await checkFile(p, 'other.pdf', 'application/pdf', Buffer.from('%PDF-1.7\n% another document\n%%EOF\n'));
-    expect(await p.locator('#results').innerText()).toContain('This file is NOT the document sealed under record 5');
-    // A forged link (wrong digest) gets no record.
-    await p.goto(verificationUrl(base, '5', 'ab'.repeat(32)));
-    await expect.poll(() => entry.innerText()).toContain('no sealing record 5');
+    expect(await p.locator('#results').innerText()).toContain(`This file contains exactly the document sealed under record ${pdfEntry}`);
+    await checkFile(p, 'other.pdf', 'application/pdf', Buffer.from(buildPdf({ objects: onePageObjects('Another document'), root: 1 })));
+    expect(await p.locator('#results').innerText()).toContain(`This file is NOT the document sealed under record ${pdfEntry}`);
+    // A link with another digest gets no record.
+    await p.goto(verificationUrl(server.url, pdfEntry, 'ab'.repeat(32)));
+    await expect.poll(() => entry.innerText(), { timeout: 15_000 }).toContain(`no sealing record ${pdfEntry}`);
+    expect(pageErrors.get(p)).toEqual([]);
   });
 });
