@@ -5,7 +5,7 @@
  * in the usage log; /healthz keeps answering while they run.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -79,6 +79,29 @@ describe('PDF sealing through the API', () => {
     expect(v.registry[1]).toMatchObject({ seal: { id: sealB.id, name: sealB.name }, agency: { id: B.id }, status: { state: 'revoked', reason: 'keyCompromise' } });
     expect(v.report.signatures[0]!.indication).toBe('TOTAL_PASSED');
     expect(v.report.signatures[1]!.revocation.status).toBe('revoked');
+  });
+
+  it('answers RFC 3161 queries (openssl ts) and seals PAdES B-T with its own TSA', async () => {
+    const data = join(work, 'data.txt');
+    writeFileSync(data, 'time-stamp me');
+    const query = join(work, 'q.tsq');
+    await exec('openssl', ['ts', '-query', '-data', data, '-sha256', '-cert', '-out', query]);
+    const reply = await h.client().timestamp(new Uint8Array(readFileSync(query)));
+    const replyFile = join(work, 'r.tsr');
+    writeFileSync(replyFile, reply);
+    const chain = join(work, 'tsa-chain.pem');
+    writeFileSync(chain, readFileSync(join(CERTS_DEV, 'root-ca.pem')));
+    const verified = await exec('openssl', ['ts', '-verify', '-data', data, '-in', replyFile, '-CAfile', chain], { encoding: 'utf8' });
+    expect(verified.stdout).toContain('Verification: OK');
+    const garbage = await h.server.app.inject({ method: 'POST', url: '/v1/tsa', headers: { 'content-type': 'application/timestamp-query' }, payload: Buffer.from('nope') });
+    expect(garbage.statusCode).toBe(200);
+    expect(garbage.rawPayload.length).toBeGreaterThan(0);
+
+    const A = h.creds.agencies[0]!;
+    const bt = await h.client(0, 'operator').sealPdf(A.seals[0]!.id, onePagePdf('B-T'), { level: 'B-T' });
+    const v = await h.client().verifyPdf(bt.pdf);
+    expect(v.report.signatures[0]!.level).toBe('B-T');
+    expect(v.report.signatures[0]!.timestamp?.valid).toBe(true);
   });
 
   it('refuses a file that is not a PDF with 400 and keeps no log entry for it', async () => {

@@ -9,7 +9,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { dirname, join, resolve } from 'node:path';
 import { createServer as createNetServer } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { SealError } from '@seal/core';
+import { SealError, createTimestampAuthority } from '@seal/core';
 import { buildCrl, loadCertifiedSigner, openRegistry, type Registry } from '@seal/registry';
 import { buildApp } from './app.js';
 import type { ApiDeps, ApiLimits, EnginePort, TsaPort } from './deps.js';
@@ -117,6 +117,17 @@ function freePort(host: string): Promise<number> {
   });
 }
 
+/** The dev TSA (certs-dev/tsa.pem, critical EKU timeStamping) behind POST /v1/tsa, if its key is there. */
+export const DEV_TSA_POLICY = '1.3.6.1.4.1.99999.1.1';
+function devTsa(certsDir: string): TsaPort | null {
+  const cert = join(certsDir, 'tsa.pem');
+  const key = join(certsDir, 'tsa.key.pem');
+  if (!existsSync(cert) || !existsSync(key)) return null;
+  const root = readFileSync(join(certsDir, 'root-ca.pem'), 'utf8');
+  const { signer } = loadCertifiedSigner({ certPem: readFileSync(cert, 'utf8') + root, keyPem: readFileSync(key, 'utf8') });
+  return createTimestampAuthority({ signer, policyOid: DEV_TSA_POLICY });
+}
+
 export async function startServer(o: ServeOptions = {}): Promise<RunningServer> {
   const host = o.host ?? process.env['HOST'] ?? '127.0.0.1';
   let port = o.port ?? (process.env['PORT'] !== undefined ? Number(process.env['PORT']) : 8080);
@@ -143,7 +154,9 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
   try {
     const credentialsFile = join(dataDir, 'dev-credentials.json');
     const credentials = o.demo === false ? null : await ensureDemoData(registry, credentialsFile, baseUrl);
-    const engineOptions = { baseUrl };
+    const tsa = o.tsa ?? devTsa(certsDir);
+    // B-T seals take their time-stamp from this service's own TSA route.
+    const engineOptions = tsa === null ? { baseUrl } : { baseUrl, tsaUrl: `${baseUrl}/v1/tsa` };
     engine = o.threads === 0 ? createLocalEngine(engineOptions) : createPooledEngine({ engine: engineOptions, ...(o.threads === undefined ? {} : { threads: o.threads }) });
     const trustAnchors = pemToDer(rootPem);
     // Fail early on a broken trust anchor rather than on the first verification.
@@ -153,7 +166,7 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
     if (rootCrl !== null) deps.extraCrls = rootCrl;
     if (o.limits) deps.limits = o.limits;
     if (o.logger !== undefined) deps.logger = o.logger;
-    if (o.tsa) deps.tsa = o.tsa;
+    if (tsa !== null) deps.tsa = tsa;
     if (o.plugins) deps.plugins = o.plugins;
     app = await buildApp(deps);
     const stopCrl = registry.startCrlSchedule();
