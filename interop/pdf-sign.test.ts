@@ -5,6 +5,8 @@
  * read with pngjs, the QR decoded with jsQR). Inputs: the shared corpus and certs-dev/.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -23,6 +25,8 @@ import { buildPdf, onePageObjects } from '../packages/core/src/pdf/testing/build
 import type { Signer } from '../packages/core/src/signer/signer.js';
 import { toSealError } from '../packages/core/src/errors/index.js';
 import { pdfCommand } from '../apps/cli/src/commands/pdf.js';
+import { createTimestampAuthority } from '../packages/core/src/tsa/authority.js';
+import { createTsaHttpHandler } from '../packages/core/src/tsa/http.js';
 
 const TOOLS = ['qpdf', 'pdfsig', 'openssl', 'certutil', 'pdftoppm'];
 for (const t of TOOLS) {
@@ -365,6 +369,66 @@ describe('visible seal', () => {
     const input = buildPdf({ objects: onePageObjects(), root: 1 });
     await expect(signPdf(input, rsa, { visible: { page: 2, rect: [0, 0, 10, 10] } })).rejects.toMatchObject({ code: 'ERR_INPUT_INVALID' });
     await expect(signPdf(input, rsa, { visible: { page: 1, rect: [0, 0, 10, 10], image: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9]) } })).rejects.toMatchObject({ code: 'ERR_INPUT_INVALID' });
+  });
+});
+
+/** Rows of `openssl asn1parse` (an independent DER reader). */
+function asn1Rows(file: string): { off: number; depth: number; hl: number; len: number; what: string }[] {
+  const out = execFileSync('openssl', ['asn1parse', '-inform', 'DER', '-in', file], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const rows: { off: number; depth: number; hl: number; len: number; what: string }[] = [];
+  for (const line of out.split('\n')) {
+    const m = /^\s*(\d+):d=(\d+)\s+hl=(\d+)\s+l=\s*(\d+)\s+(?:cons|prim):\s+(.*)$/.exec(line);
+    if (m) rows.push({ off: Number(m[1]), depth: Number(m[2]), hl: Number(m[3]), len: Number(m[4]), what: m[5]!.trim() });
+  }
+  return rows;
+}
+
+describe('PAdES B-T (RFC 3161 signature time-stamp from a loopback TSA)', () => {
+  let server: Server | undefined;
+  let url = '';
+  beforeAll(async () => {
+    const tsaSigner = loadSignerFromPem({ certPem: readFileSync(join(CERTS, 'tsa.pem')), keyPem: readFileSync(join(CERTS, 'tsa.key.pem')), chainPems: [readFileSync(ROOT)] });
+    const tsa = createTimestampAuthority({ signer: tsaSigner, policyOid: '1.3.6.1.4.1.99999.1.1' });
+    server = createServer(createTsaHttpHandler(tsa));
+    await new Promise<void>((done) => server!.listen(0, '127.0.0.1', done));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/tsa`;
+  });
+  afterAll(() => new Promise<void>((done) => (server ? server.close(() => done()) : done())));
+
+  it('seal pdf sign --level B-T --tsa URL: pdfsig and openssl cms verify; openssl ts verifies the token over the signature value', async () => {
+    const inFile = save(buildPdf({ objects: onePageObjects('Time-stamped'), root: 1 }), 'in');
+    const outFile = join(dir, 'bt.pdf');
+    const code = await pdfCommand(['sign', inFile, '-o', outFile, '--p12', join(CERTS, 'agency-a-rsa.p12'), '--password', 'dev-only', '--chain', join(CERTS, 'chain.pem'), '--level', 'B-T', '--tsa', url]);
+    expect(code).toBe(0);
+    const out = readFileSync(outFile);
+    checkSealed(readFileSync(inFile), out, 0);
+    // Cut the token and the signature value out of the CMS with openssl asn1parse.
+    const cmsFile = join(dir, 'bt-cms.der');
+    writeFileSync(cmsFile, signaturesByScan(out)[0]!.cms);
+    const rows = asn1Rows(cmsFile);
+    const oidIdx = rows.findIndex((r) => r.what.includes('id-smime-aa-timeStampToken') || r.what.includes('1.2.840.113549.1.9.16.2.14'));
+    expect(oidIdx).toBeGreaterThan(0);
+    const tokenRow = rows.slice(oidIdx + 1).find((r) => r.what.startsWith('SEQUENCE'))!;
+    const unsignedIdx = rows.slice(0, oidIdx).map((r) => r.what).lastIndexOf('cont [ 1 ]');
+    const sigRow = rows[unsignedIdx - 1]!;
+    expect(sigRow.what).toContain('OCTET STRING');
+    const der = readFileSync(cmsFile);
+    const tokenFile = join(dir, 'bt-token.der');
+    const sigFile = join(dir, 'bt-sigvalue.bin');
+    writeFileSync(tokenFile, der.subarray(tokenRow.off, tokenRow.off + tokenRow.hl + tokenRow.len));
+    writeFileSync(sigFile, der.subarray(sigRow.off + sigRow.hl, sigRow.off + sigRow.hl + sigRow.len));
+    const r = spawnSync('openssl', ['ts', '-verify', '-data', sigFile, '-in', tokenFile, '-token_in', '-CAfile', ROOT, '-untrusted', join(CERTS, 'tsa.pem')], { encoding: 'utf8' });
+    expect(`${r.stdout}${r.stderr}`).toContain('Verification: OK');
+    // A wrong TSA URL fails (no output), B-T without a TSA is a usage error.
+    const bad = join(dir, 'bt-bad.pdf');
+    let failed: unknown;
+    try {
+      await pdfCommand(['sign', inFile, '-o', bad, '--p12', join(CERTS, 'agency-a-rsa.p12'), '--password', 'dev-only', '--level', 'B-T', '--tsa', 'http://127.0.0.1:9/tsa']);
+    } catch (err) {
+      failed = err;
+    }
+    expect(toSealError(failed).exitCode).not.toBe(0);
+    expect(existsSync(bad)).toBe(false);
   });
 });
 
