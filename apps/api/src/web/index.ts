@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { SealError } from '@seal/core';
 
-export { verificationUrl, parseVerificationUrl, type VerificationLink } from './verification-url.js';
+export { verificationUrl, verificationUrlForDocument, parseVerificationUrl, type VerificationLink } from './verification-url.js';
 
 /** What the QR landing page shows about one usage-log entry. Extra fields are dropped. */
 export interface EntryRecordView {

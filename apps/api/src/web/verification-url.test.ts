@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SealError } from '@seal/core';
-import { parseVerificationUrl, verificationUrl } from './verification-url.js';
+import { createHash } from 'node:crypto';
+import { parseVerificationUrl, verificationUrl, verificationUrlForDocument } from './verification-url.js';
 
 const HEX = 'ab'.repeat(32);
 
@@ -20,6 +21,12 @@ describe('verificationUrl', () => {
 
   it('keeps a path prefix, drops trailing slashes and lower-cases the digest', () => {
     expect(verificationUrl('http://10.0.0.5:8080/seal/', 'a1B2-c3', HEX.toUpperCase())).toBe(`http://10.0.0.5:8080/seal/v/a1B2-c3#sha256=${HEX}`);
+  });
+
+  it('verificationUrlForDocument puts the SHA-256 of the submitted bytes in the fragment', () => {
+    const doc = new TextEncoder().encode('%PDF-1.7 ...');
+    const url = verificationUrlForDocument('http://127.0.0.1:8080', '9', doc);
+    expect(parseVerificationUrl(url).sha256Hex).toBe(createHash('sha256').update(doc).digest('hex'));
   });
 
   it('round-trips through parseVerificationUrl', () => {

@@ -4,6 +4,7 @@
  * (GET /v/:entryId) reads it and compares it with the file the visitor drops.
  * Pure functions, no I/O: the PDF sealing code may import them.
  */
+import { createHash } from 'node:crypto';
 import { InputInvalidError } from '@seal/core';
 
 /** Entry ids are URL-safe tokens (usage-log ids, UUIDs, ULIDs, decimal sequence numbers). */
@@ -51,6 +52,15 @@ export function verificationUrl(baseUrl: string, entryId: string, sha256Hex: str
     throw new InputInvalidError('document digest must be 64 hexadecimal digits (SHA-256)');
   }
   return `${base}/v/${entryId}#sha256=${sha256Hex.toLowerCase()}`;
+}
+
+/**
+ * The verification URL for a document about to be sealed: its SHA-256 (the value the usage log
+ * records as `documentSha256`) goes into the fragment. For the sealing route with option `qr`:
+ * `visible.qr = verificationUrlForDocument(baseUrl, String(entryIndex), pdfBytes)`.
+ */
+export function verificationUrlForDocument(baseUrl: string, entryId: string, document: Uint8Array): string {
+  return verificationUrl(baseUrl, entryId, createHash('sha256').update(document).digest('hex'));
 }
 
 /**
