@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { InputInvalidError, verifyOfd } from '@seal/core';
 import { parse, subcommand, VERIFY_OPTIONS } from '../args.js';
-import { parseAt, printReport, readCertificates } from './ses.js';
+import { parseAt, printReport, readCertificates, readCrls } from './ses.js';
 
 export async function ofdCommand(argv: string[]): Promise<number> {
   const [, rest] = subcommand('ofd', argv, ['verify']);
@@ -17,6 +17,7 @@ export async function ofdCommand(argv: string[]): Promise<number> {
   const report = verifyOfd(bytes, {
     trustAnchors: readCertificates(values.trust),
     signerCertificates: readCertificates(values['signer-cert']),
+    crls: readCrls(values.crl),
     ...(at ? { at } : {}),
   });
   return printReport(report, values.json === true, 'OFD');

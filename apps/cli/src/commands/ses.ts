@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import {
   exitCodeForReport,
   InputInvalidError,
+  parseSm2Crl,
   parseSm2PemCertificates,
   verifySes,
   type Sm2ParsedCertificate,
@@ -32,6 +33,25 @@ export function readCertificates(paths: readonly string[] | undefined): Sm2Parse
     if (certs.length === 0) throw new InputInvalidError(`no certificate in ${p}`);
     out.push(...certs);
   }
+  return out;
+}
+
+/** CRL files, DER or PEM (-----BEGIN X509 CRL-----; one file may hold several). */
+export function readCrls(paths: readonly string[] | undefined): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const p of paths ?? []) {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(p);
+    } catch {
+      throw new InputInvalidError(`cannot read ${p}`);
+    }
+    const text = bytes.toString('latin1');
+    const pems = [...text.matchAll(/-----BEGIN X509 CRL-----([\s\S]*?)-----END X509 CRL-----/g)];
+    if (pems.length > 0) for (const m of pems) out.push(new Uint8Array(Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64')));
+    else out.push(new Uint8Array(bytes));
+  }
+  for (const c of out) parseSm2Crl(c); // unreadable CRL files are input errors (65), not silently ignored
   return out;
 }
 
@@ -71,6 +91,7 @@ export async function sesCommand(argv: string[]): Promise<number> {
   const trustAnchors = readCertificates(values.trust);
   const data = values.data === undefined ? undefined : readInput(values.data);
   const at = parseAt(values.at);
-  const report = verifySes(bytes, { trustAnchors, ...(at ? { at } : {}), ...(data ? { data } : {}) });
+  const crls = readCrls(values.crl);
+  const report = verifySes(bytes, { trustAnchors, crls, ...(at ? { at } : {}), ...(data ? { data } : {}) });
   return printReport(report, values.json === true, report.kind === 'seal' ? 'SES_Seal' : 'SES_Signature');
 }

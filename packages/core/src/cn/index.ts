@@ -22,3 +22,4 @@ export { verifyGmSignedData, OID_GM_SIGNED_DATA, OID_GM_DATA, type GmSignedDataR
 export { createSealSvg, renderSealPng, DEFAULT_SEAL_FONT_FILES, type SealPictureOptions, type SealPngOptions } from './seal-picture.js';
 export { createSm2TestPki, type Sm2TestPki } from './sm2-test-pki.js';
 export { signOfd, type SignOfdOptions } from './ofd-sign.js';
+export { issueSm2Crl, parseCrl as parseSm2Crl, checkCrlRevocation as checkSm2CrlRevocation, verifyCrlSignature as verifySm2CrlSignature, CRL_REASONS as SM2_CRL_REASONS, type ParsedCrl as Sm2ParsedCrl, type IssueSm2CrlOptions, type RevokedEntry as Sm2RevokedEntry, type CrlReason as Sm2CrlReason } from './sm2-crl.js';

@@ -18,12 +18,16 @@ import type { SesSeal, SesSignature } from './ses-types.js';
 import { buildCertificatePath, parseCertificate, type ParsedCertificate } from './sm2-cert.js';
 import { OID_SM2_WITH_SM3, sm2Verify, sm3 } from './sm2.js';
 import { verifySesTimestamp } from './ses-timestamp.js';
+import { checkCrlRevocation } from './sm2-crl.js';
+import type { RevocationSummary } from '../report/index.js';
 
 export interface SesVerifyOptions {
   /** Trust anchors (DER or parsed). With none, nothing is trusted: a good seal is INDETERMINATE. */
   trustAnchors?: readonly (Uint8Array | ParsedCertificate)[];
   /** Validation time for certificates and the seal's validity (default: now). */
   at?: Date;
+  /** CRLs (DER) for the signer and seal-maker certificates; without them revocation is 'unknown'. */
+  crls?: readonly Uint8Array[];
 }
 
 export interface SesSignatureVerifyOptions extends SesVerifyOptions {
@@ -70,13 +74,20 @@ interface SealCheck {
   maker: ParsedCertificate | null;
   signatureValid: boolean;
   trusted: boolean;
+  revocation: RevocationSummary;
 }
 
 /** Check a decoded seal, recording problems in `o`; `sealTime` is when the seal must be valid. */
-function checkSeal(seal: SesSeal, anchors: ParsedCertificate[], at: Date, sealTime: Date, o: Outcome, prefix: string): SealCheck {
+function revocationOf(cert: ParsedCertificate, issuer: ParsedCertificate | null, crls: readonly Uint8Array[], at: Date): RevocationSummary {
+  if (issuer === null || crls.length === 0) return { ...NO_REVOCATION };
+  return checkCrlRevocation(cert, issuer, crls, at);
+}
+
+function checkSeal(seal: SesSeal, anchors: ParsedCertificate[], at: Date, sealTime: Date, o: Outcome, prefix: string, crls: readonly Uint8Array[] = []): SealCheck {
   const info = seal.sealInfo;
   let signatureValid = false;
   let trusted = false;
+  let revocation: RevocationSummary = { ...NO_REVOCATION };
   const maker = tryParseCert(seal.makerCert);
   if (maker === null) {
     o.failed.push({ sub: 'FORMAT_FAILURE', why: `${prefix}seal maker certificate is malformed` });
@@ -100,6 +111,12 @@ function checkSeal(seal: SesSeal, anchors: ParsedCertificate[], at: Date, sealTi
     const intermediates = info.certs.map(tryParseCert).filter((c): c is ParsedCertificate => c !== null);
     const path = buildCertificatePath(maker, intermediates, anchors, at);
     trusted = path.trusted;
+    revocation = revocationOf(maker, path.chain[1] ?? null, crls, at);
+    if (revocation.status === 'revoked') {
+      const when = new Date(revocation.revokedAt!);
+      if (when.getTime() <= info.createDate.getTime()) o.failed.push({ sub: 'REVOKED', why: `${prefix}seal maker certificate was revoked before the seal was made` });
+      else o.indeterminate.push({ sub: 'REVOKED_NO_POE', why: `${prefix}seal maker certificate revoked ${revocation.revokedAt!}` });
+    }
     if (!trusted) {
       o.indeterminate.push({
         sub: anchors.length === 0 ? 'NO_CERTIFICATE_CHAIN_FOUND' : 'CERTIFICATE_CHAIN_GENERAL_FAILURE',
@@ -107,7 +124,7 @@ function checkSeal(seal: SesSeal, anchors: ParsedCertificate[], at: Date, sealTi
       });
     }
   }
-  return { seal, maker, signatureValid, trusted };
+  return { seal, maker, signatureValid, trusted, revocation };
 }
 
 function sealFields(seal: SesSeal): Record<string, unknown> {
@@ -133,7 +150,7 @@ export function verifySesSeal(bytes: Uint8Array, opts: SesVerifyOptions = {}): V
   const seal = decodeSesSeal(bytes);
   const at = opts.at ?? new Date();
   const o = newOutcome();
-  const chk = checkSeal(seal, anchorsOf(opts), at, at, o, '');
+  const chk = checkSeal(seal, anchorsOf(opts), at, at, o, '', opts.crls ?? []);
   const d = decide(o);
   const sig: SignatureReport = {
     indication: d.indication,
@@ -142,13 +159,13 @@ export function verifySesSeal(bytes: Uint8Array, opts: SesVerifyOptions = {}): V
     signingTime: seal.sealInfo.createDate.toISOString(),
     signingTimeSource: 'claimed',
     trusted: chk.trusted,
-    revocation: { ...NO_REVOCATION },
+    revocation: chk.revocation,
     coversWholeDocument: true,
     modifications: [],
     timestamp: null,
     level: `SES_Seal v${seal.version}`,
     errors: d.errors,
-    warnings: ['revocation of the maker certificate was not checked', ...o.warnings],
+    warnings: [...(chk.revocation.status === 'unknown' ? ['revocation of the maker certificate was not checked'] : []), ...o.warnings],
     intact: chk.signatureValid,
     valid: chk.signatureValid,
     ...sealFields(seal),
@@ -171,10 +188,12 @@ export function verifyDecodedSesSignature(s: SesSignature, opts: SesSignatureVer
   const at = opts.at ?? new Date();
   const anchors = anchorsOf(opts);
   const o = newOutcome();
-  const sealChk = checkSeal(s.seal, anchors, at, s.timeInfo, o, 'embedded ');
+  const sealChk = checkSeal(s.seal, anchors, at, s.timeInfo, o, 'embedded ', opts.crls ?? []);
   const signer = tryParseCert(s.signerCert);
   let signatureValid = false;
   let trusted = false;
+  let revocation: RevocationSummary = { ...NO_REVOCATION };
+  let revokedAfterClaim: Date | null = null;
   if (signer === null) {
     o.failed.push({ sub: 'FORMAT_FAILURE', why: 'signer certificate is malformed' });
   } else {
@@ -196,6 +215,12 @@ export function verifyDecodedSesSignature(s: SesSignature, opts: SesSignatureVer
       const pool = [...info.certs, s.seal.makerCert].map(tryParseCert).filter((c): c is ParsedCertificate => c !== null);
       const path = buildCertificatePath(signer, pool, anchors, at);
       trusted = path.trusted;
+      revocation = revocationOf(signer, path.chain[1] ?? null, opts.crls ?? [], at);
+      if (revocation.status === 'revoked') {
+        const when = new Date(revocation.revokedAt!);
+        if (when.getTime() <= s.timeInfo.getTime()) o.failed.push({ sub: 'REVOKED', why: 'signer certificate was revoked before the claimed signing time' });
+        else revokedAfterClaim = when;
+      }
       if (!trusted) {
         const expired = path.errors.some((e) => e.includes('not valid at'));
         o.indeterminate.push({
@@ -222,6 +247,9 @@ export function verifyDecodedSesSignature(s: SesSignature, opts: SesSignatureVer
     else if (ts.summary.trusted !== true) o.warnings.push('time-stamp authority not trusted: its time is not used as proof');
   }
   const provenTime = timestamp?.valid === true && timestamp.trusted === true;
+  if (revokedAfterClaim !== null && !(provenTime && new Date(timestamp!.time).getTime() < revokedAfterClaim.getTime())) {
+    o.indeterminate.push({ sub: 'REVOKED_NO_POE', why: 'signer certificate was revoked after the claimed signing time, which is not proven' });
+  }
   const sealOk = sealChk.signatureValid;
   const d = decide(o);
   const seal = sealFields(s.seal);
@@ -232,13 +260,13 @@ export function verifyDecodedSesSignature(s: SesSignature, opts: SesSignatureVer
     signingTime: provenTime ? timestamp!.time : s.timeInfo.toISOString(),
     signingTimeSource: provenTime ? 'timestamp' : 'claimed',
     trusted: trusted && sealChk.trusted,
-    revocation: { ...NO_REVOCATION },
+    revocation,
     coversWholeDocument: dataHashOk === true,
     modifications: [],
     timestamp,
     level: `SES_Signature v${s.version}`,
     errors: d.errors,
-    warnings: ['revocation of the signer certificate was not checked', ...o.warnings],
+    warnings: [...(revocation.status === 'unknown' ? ['revocation of the signer certificate was not checked'] : []), ...o.warnings],
     format: 'SES_Signature',
     sesVersion: s.version,
     intact: signatureValid && dataHashOk !== false,
