@@ -7,3 +7,4 @@ export { serializeObject, textString } from './writer/serialize.js';
 export { imageXObject, type ImageXObject } from './appearance/image.js';
 export { buildSealAppearance, type SealAppearanceOptions } from './appearance/seal-appearance.js';
 export { signPdf, signPdfParts, type SignPdfOptions, type VisibleSealOptions, type PadesLevel } from './sign-pdf.js';
+export * from './ltv/index.js';

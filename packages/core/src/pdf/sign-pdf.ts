@@ -16,8 +16,9 @@ import { buildSealAppearance } from './appearance/seal-appearance.js';
 import { parsePdf } from './parser/document.js';
 import { concatOutput } from './writer/incremental.js';
 import { prepareSignature, type SignatureSetup, type SubFilter } from './writer/signature.js';
+import { extendPdf, type ExtendPdfOptions } from './ltv/extend.js';
 
-export type PadesLevel = 'B-B' | 'B-T';
+export type PadesLevel = 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';
 
 export interface VisibleSealOptions {
   /** 1-based page number. */
@@ -33,8 +34,10 @@ export interface VisibleSealOptions {
 }
 
 export interface SignPdfOptions {
-  /** 'B-B' (default) or 'B-T' (needs `tsaUrl` or `timestamper`). */
+  /** 'B-B' (default), 'B-T', 'B-LT' or 'B-LTA' (the last three need `tsaUrl` or `timestamper`). */
   level?: PadesLevel;
+  /** B-LT/B-LTA: where the DSS's validation data comes from (CRLs, fetcher, trust anchors; see extendPdf). */
+  ltv?: Omit<ExtendPdfOptions, 'level' | 'tsa' | 'hash'>;
   tsaUrl?: string;
   timestamper?: Timestamper;
   /** 'ETSI.CAdES.detached' (default) or 'adbe.pkcs7.detached'. */
@@ -99,6 +102,18 @@ export async function signPdf(bytes: Uint8Array, signer: Signer, options: SignPd
  */
 export async function signPdfParts(bytes: Uint8Array, signer: Signer, options: SignPdfOptions = {}): Promise<{ input: Uint8Array; update: Uint8Array }> {
   const level = options.level ?? 'B-B';
+  if (level === 'B-LT' || level === 'B-LTA') {
+    // B-T, then the DSS (and for B-LTA a document time-stamp) as further incremental updates
+    if (!options.tsaUrl && !options.timestamper) throw new InputInvalidError(`level ${level} needs a TSA (tsaUrl)`);
+    const signed = await signPdfParts(bytes, signer, { ...options, level: 'B-T' });
+    const out = await extendPdf(concatOutput(signed.input, signed.update), {
+      ...options.ltv,
+      level,
+      tsa: options.timestamper ?? options.tsaUrl!,
+      ...(options.hash ? { hash: options.hash } : {}),
+    });
+    return { input: bytes, update: out.subarray(bytes.length) };
+  }
   if (level !== 'B-B' && level !== 'B-T') throw new InputInvalidError(`unsupported PAdES level ${String(level)}`);
   if (level === 'B-T' && !options.tsaUrl && !options.timestamper) throw new InputInvalidError('level B-T needs a TSA (tsaUrl)');
   if (level === 'B-B' && (options.tsaUrl || options.timestamper)) throw new InputInvalidError('a TSA was given for level B-B; use level B-T');

@@ -415,7 +415,7 @@ export async function verifyPdf(bytes: Uint8Array, opts: VerifyPdfOptions = {}):
     const poe = poeCandidates.length ? new Date(Math.min(...poeCandidates.map((d) => d.getTime()))) : null;
     const mStr = doc.resolve(l.sf.sig.get('M'));
     const claimed = cms?.claimedSigningTime ?? (mStr instanceof PdfString ? parsePdfDate(mStr.text()) : null);
-    const at = opts.at ?? poe ?? claimed ?? new Date();
+    const at = pastSignatureTime(opts.at, poe, l, tsOk ? ts : undefined, docTs, tsOf) ?? opts.at ?? poe ?? claimed ?? new Date();
     r.signingTime = (poe ?? claimed)?.toISOString() ?? null;
     r.signingTimeSource = poe ? 'timestamp' : claimed ? 'claimed' : null;
     // level
@@ -464,6 +464,29 @@ export async function verifyPdf(bytes: Uint8Array, opts: VerifyPdfOptions = {}):
   }
   const signatures = located.map((l) => l.report);
   return { indication: combineIndications(signatures), signatures, revisions: doc.revisions.length };
+}
+
+/**
+ * Past-signature validation (ETSI EN 319 102-1 §5.6.2.4, the basis of B-LT/B-LTA): when validating
+ * at a time later than a proof of existence (POE) of the signature, the signer's chain is checked at
+ * the POE, so a certificate that expired or was revoked after it does not fail the signature.
+ * The POE counts only when it is still trustworthy at `at`: a later document time-stamp that
+ * passed validation at `at` covers the signature, or the signature time-stamp's own chain is
+ * still valid at `at`. Returns null when past-signature validation does not apply.
+ */
+function pastSignatureTime(
+  at: Date | undefined,
+  poe: Date | null,
+  l: Located,
+  sigTs: TimestampVerifyResult | undefined,
+  docTs: readonly Located[],
+  tsOf: ReadonlyMap<Located, TimestampVerifyResult>,
+): Date | null {
+  if (!at || !poe || poe.getTime() >= at.getTime()) return null;
+  const covered = docTs.some((d) => d.end > l.end && tsOf.get(d)?.indication === 'TOTAL_PASSED');
+  const tsChain = sigTs?.path?.chain ?? [];
+  const sigTsStillValid = sigTs !== undefined && tsChain.length > 0 && tsChain.every((c) => c.notAfter.getTime() >= at.getTime());
+  return covered || sigTsStillValid ? poe : null;
 }
 
 /** PDF date string (D:YYYYMMDDHHmmSSOHH'mm) to Date; null if malformed. */

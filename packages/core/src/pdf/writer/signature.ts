@@ -38,6 +38,8 @@ export interface SignatureSetup {
   appearance?: AppearanceBuilder;
   /** Certification (DocMDP) with this permission level; only for the first signature. */
   certify?: 1 | 2 | 3;
+  /** A document time-stamp (/Type /DocTimeStamp, /SubFilter /ETSI.RFC3161, no /M) instead of a signature. */
+  documentTimestamp?: boolean;
 }
 
 export interface PreparedSignature {
@@ -133,13 +135,15 @@ export function prepareSignature(doc: PdfDocument, setup: SignatureSetup): Prepa
 
   const signingTime = setup.signingTime ?? new Date();
   const subFilter = setup.subFilter ?? 'ETSI.CAdES.detached';
+  const docTs = setup.documentTimestamp === true;
+  if (docTs && setup.certify !== undefined) throw new InputInvalidError('a document time-stamp cannot certify');
   const sigDict = new PdfDict([
-    ['Type', PdfName.of('Sig')],
+    ['Type', PdfName.of(docTs ? 'DocTimeStamp' : 'Sig')],
     ['Filter', PdfName.of('Adobe.PPKLite')],
-    ['SubFilter', PdfName.of(subFilter)],
+    ['SubFilter', PdfName.of(docTs ? 'ETSI.RFC3161' : subFilter)],
     ['ByteRange', [0, 10 ** (BR_WIDTH - 1), 10 ** (BR_WIDTH - 1), 10 ** (BR_WIDTH - 1)]],
     ['Contents', new PdfString(new Uint8Array(setup.contentsSize), true)],
-    ['M', new PdfString(Buffer.from(pdfDate(signingTime), 'latin1'))],
+    ...(docTs ? [] : ([['M', new PdfString(Buffer.from(pdfDate(signingTime), 'latin1'))]] as [string, PdfObject][])),
   ]);
   let sig = sigDict;
   if (setup.name) sig = sig.with('Name', textString(setup.name));
