@@ -250,6 +250,31 @@ describe('sealing the unsigned corpus', () => {
   });
 });
 
+describe('odd inputs', () => {
+  it('junk before %PDF- (classic table and xref stream with object streams): sealed, then co-sealed', async () => {
+    for (const xref of ['table', 'stream'] as const) {
+      const input = buildPdf({ objects: onePageObjects('Junk'), root: 1, prefix: 'JUNK BEFORE THE HEADER\n'.repeat(3), xref, compressed: [2, 3] });
+      const once = await signPdf(input, trustedRsa);
+      checkSealed(input, once, 0, true);
+      checkSealed(once, await signPdf(once, ec), 1);
+    }
+  });
+
+  it('a stale startxref is followed to the real section as readers do; the output needs no repair', async () => {
+    const good = Buffer.from(buildPdf({ objects: onePageObjects('Stale'), root: 1 }));
+    const text = good.toString('latin1');
+    const at = Number(/startxref\n(\d+)/.exec(text)![1]);
+    const input = Buffer.from(text.replace(/startxref\n\d+/, `startxref\n${at + 9}`), 'latin1');
+    expect(parsePdf(input).lastRevision.startxrefFixed).toBe(true);
+    const out = await signPdf(input, trustedEc);
+    checkSealed(input, out, 0, true);
+    const doc = parsePdf(out);
+    expect(doc.lastRevision.startxrefFixed).toBe(false);
+    expect(doc.repaired).toBe(false);
+    expect(doc.lastRevision.trailer.get('Prev')).toBe(at);
+  });
+});
+
 describe('co-sealing', () => {
   it('RSA then ECDSA: both signatures stay valid (pdfsig, openssl)', async () => {
     const input = buildPdf({ objects: onePageObjects('Co-sealed'), root: 1, xref: 'stream', compressed: [2, 3, 5] });
