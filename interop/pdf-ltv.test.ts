@@ -402,6 +402,22 @@ describe('seal pdf extend (CLI)', () => {
     expect(sigReports(r)[0]!.level).toBe('B-LTA');
     expect(r.indication).toBe('TOTAL_PASSED');
 
+    // seal pdf sign --level B-LTA with a dev seal (its seal CA's CRL given as a file: nothing listens on its OCSP URL)
+    clock = new Date();
+    const caCrlFile = save('seal-ca.crl', await caCrl(new Date()));
+    const signed = join(dir, 'cli-signed-lta.pdf');
+    const signCode = await pdfCommand(['sign', save('cli-plain.pdf', plainPdf()), '-o', signed, '--cert', join(CERTS, 'agency-b-ec.pem'), '--key', join(CERTS, 'agency-b-ec.key.pem'), '--chain', join(CERTS, 'chain.pem'), '--level', 'B-LTA', '--tsa', `${base}/tsa`, '--crl', caCrlFile, '--crl', join(dir, 'root.crl'), '--trust', join(CERTS, 'root-ca.pem'), '--offline']);
+    expect(signCode).toBe(0);
+    await qpdfCheck(signed);
+    const rs = await verifyPdf(new Uint8Array(readFileSync(signed)), { trustAnchors: [root.der] });
+    expect(sigReports(rs)[0]!.level).toBe('B-LTA');
+    expect(rs.indication).toBe('TOTAL_PASSED');
+    // offline without the seal CA's CRL: no revocation data, exit 65, no output
+    const noData = join(dir, 'cli-signed-nodata.pdf');
+    const e0 = await pdfCommand(['sign', save('cli-plain2.pdf', plainPdf()), '-o', noData, '--cert', join(CERTS, 'agency-b-ec.pem'), '--key', join(CERTS, 'agency-b-ec.key.pem'), '--chain', join(CERTS, 'chain.pem'), '--level', 'B-LT', '--tsa', `${base}/tsa`, '--crl', join(dir, 'root.crl'), '--offline']).catch((x: unknown) => x);
+    expect((e0 as SealError).exitCode).toBe(65);
+    expect(existsSync(noData)).toBe(false);
+
     const badIn = save('cli-bad.pdf', Buffer.from('%PDF-1.7\n1 0 obj <<>> endobj\n'));
     const badOut = join(dir, 'cli-bad-out.pdf');
     const e = await pdfCommand(['extend', badIn, '-o', badOut, '--level', 'B-LT', '--crl', join(dir, 'root.crl')]).catch((x: unknown) => x);

@@ -1,5 +1,6 @@
 /**
- * `seal pdf sign IN.pdf -o OUT.pdf KEY [--chain PEM]... [--level B-B|B-T] [--tsa URL]
+ * `seal pdf sign IN.pdf -o OUT.pdf KEY [--chain PEM]... [--level B-B|B-T|B-LT|B-LTA] [--tsa URL]
+ *   [--crl FILE]... [--trust PEM]... [--offline] (B-LT/B-LTA: validation data for the DSS, see pdf extend)
  *   [--visible --page N --rect x,y,w,h --image FILE [--qr URL]] [--certify 1|2|3] [--field NAME]
  *   [--reason T] [--location T] [--subfilter ETSI.CAdES.detached|adbe.pkcs7.detached]`
  * A thin layer over signPdf. The output is written to a temporary file and renamed, so a
@@ -8,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writevSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { InputInvalidError, UsageError, loadSignerFromKeyFiles, signPdfParts, type KeyFiles, type SignPdfOptions } from '@seal/core';
+import { InputInvalidError, UsageError, certificatesFromPemOrDer, createHttpRevocationFetcher, loadSignerFromKeyFiles, signPdfParts, type KeyFiles, type SignPdfOptions } from '@seal/core';
 import { KEY_OPTIONS, parse } from '../args.js';
 
 const SIGN_OPTIONS = {
@@ -26,6 +27,9 @@ const SIGN_OPTIONS = {
   reason: { type: 'string' },
   location: { type: 'string' },
   subfilter: { type: 'string' },
+  crl: { type: 'string', multiple: true },
+  trust: { type: 'string', multiple: true },
+  offline: { type: 'boolean' },
 } as const;
 
 function readInput(path: string, what: string): Buffer {
@@ -61,8 +65,10 @@ export async function pdfSignCommand(argv: string[]): Promise<number> {
   const output = v.output;
   if (output === undefined) throw new UsageError('-o OUT.pdf is required');
   const level = v.level ?? (v.tsa !== undefined ? 'B-T' : 'B-B');
-  if (level !== 'B-B' && level !== 'B-T') throw new UsageError(`--level ${level} is not supported by 'pdf sign' (B-B or B-T; use 'pdf extend' for B-LT/B-LTA)`);
-  if (level === 'B-T' && v.tsa === undefined) throw new UsageError('--level B-T needs --tsa URL');
+  if (level !== 'B-B' && level !== 'B-T' && level !== 'B-LT' && level !== 'B-LTA') throw new UsageError(`--level ${level} is not supported (B-B, B-T, B-LT or B-LTA)`);
+  if (level !== 'B-B' && v.tsa === undefined) throw new UsageError(`--level ${level} needs --tsa URL`);
+  const ltv = level === 'B-LT' || level === 'B-LTA';
+  if (!ltv && (v.crl !== undefined || v.trust !== undefined || v.offline)) throw new UsageError('--crl/--trust/--offline are for --level B-LT or B-LTA');
   if ((v.page !== undefined || v.rect !== undefined || v.image !== undefined || v.qr !== undefined) && !v.visible) {
     throw new UsageError('--page/--rect/--image/--qr need --visible');
   }
@@ -84,6 +90,14 @@ export async function pdfSignCommand(argv: string[]): Promise<number> {
     ...(v.field !== undefined ? { field: v.field } : {}),
     ...(certify !== undefined ? { certify } : {}),
   };
+  if (ltv) {
+    const trustAnchors = (v.trust ?? []).flatMap((p) => certificatesFromPemOrDer(readInput(p, 'trust file')));
+    options.ltv = {
+      crls: (v.crl ?? []).map((p) => readInput(p, 'CRL')),
+      ...(trustAnchors.length ? { trustAnchors } : {}),
+      ...(v.offline ? {} : { fetcher: createHttpRevocationFetcher({ timeoutMs: 3000 }) }),
+    };
+  }
   if (v.visible) {
     if (v.rect === undefined) throw new UsageError('--visible needs --rect x,y,w,h');
     const page = v.page === undefined ? 1 : Number(v.page);
