@@ -209,4 +209,38 @@ describe('registry lifecycle and authorisation', () => {
       t3.cleanup();
     }
   });
+  it('backs up online while appends are in flight; the copy opens and its log verifies', async () => {
+    const t4 = tempDir();
+    try {
+      const r4 = await openDevRegistry(join(t4.dir, 'live.db'));
+      const h = (i: number): string => i.toString(16).padStart(64, '0');
+      const pending = Array.from({ length: 300 }, (_, i) => r4.appendUsage({ sealId: 's', agencyId: 'a', accountId: 'b', documentKind: 'pdf', documentSha256: h(i), signatureSha256: h(i) }));
+      const copy = join(t4.dir, 'copy.db');
+      await r4.backup(copy);
+      await Promise.all(pending);
+      const more = await r4.appendUsage({ sealId: 's', agencyId: 'a', accountId: 'b', documentKind: 'pdf', documentSha256: h(1), signatureSha256: h(2) });
+      expect(more.index).toBe(300);
+      await r4.close();
+      const restored = await openDevRegistry(copy);
+      const v = restored.verifyLog();
+      expect(v.ok).toBe(true);
+      expect(v.entries).toBe(300);
+      await restored.close();
+    } finally {
+      t4.cleanup();
+    }
+  });
+
+  it('regenerates the CRL on a schedule with increasing numbers', async () => {
+    const before = (await reg.currentCrl()).crlNumber;
+    const stop = reg.startCrlSchedule(40);
+    const deadline = Date.now() + 10_000;
+    while (reg.store.latestCrl(reg.caId)!.crlNumber < before + 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    stop();
+    const after = reg.store.latestCrl(reg.caId)!.crlNumber;
+    expect(after).toBeGreaterThanOrEqual(before + 2);
+    // stopped: no more CRLs
+    await new Promise((r) => setTimeout(r, 150));
+    expect(reg.store.latestCrl(reg.caId)!.crlNumber).toBeLessThanOrEqual(after + 1);
+  });
 });

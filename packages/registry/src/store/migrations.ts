@@ -136,6 +136,41 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER log_checkpoints_no_update BEFORE UPDATE ON log_checkpoints BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
   CREATE TRIGGER log_checkpoints_no_delete BEFORE DELETE ON log_checkpoints BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
   `,
+  // 2: the status lookup table (one B-tree descent per OCSP/verification lookup), kept in step
+  //    with seals and revocations by triggers, so no code path can forget it.
+  `
+  CREATE TABLE seal_status (
+    ca_id TEXT NOT NULL,
+    serial TEXT NOT NULL,
+    seal_id TEXT NOT NULL,
+    agency_id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    not_after INTEGER NOT NULL,
+    reason INTEGER,
+    revoked_at INTEGER,
+    invalidity_date INTEGER,
+    PRIMARY KEY (ca_id, serial)
+  ) STRICT, WITHOUT ROWID;
+  INSERT INTO seal_status
+    SELECT s.ca_id, s.serial, s.id, s.agency_id, s.state, s.not_after, r.reason, r.revoked_at, r.invalidity_date
+    FROM seals s LEFT JOIN revocations r ON r.seal_id = s.id;
+  CREATE TRIGGER seal_status_insert AFTER INSERT ON seals BEGIN
+    INSERT INTO seal_status (ca_id, serial, seal_id, agency_id, state, not_after) VALUES (new.ca_id, new.serial, new.id, new.agency_id, new.state, new.not_after);
+  END;
+  CREATE TRIGGER seal_status_state AFTER UPDATE OF state ON seals BEGIN
+    UPDATE seal_status SET state = new.state WHERE ca_id = new.ca_id AND serial = new.serial;
+  END;
+  CREATE TRIGGER seal_status_no_delete BEFORE DELETE ON seals BEGIN SELECT RAISE(ABORT, 'seals are never deleted'); END;
+  CREATE TRIGGER seal_status_revoked AFTER INSERT ON revocations BEGIN
+    UPDATE seal_status SET reason = new.reason, revoked_at = new.revoked_at, invalidity_date = new.invalidity_date WHERE ca_id = new.ca_id AND serial = new.serial;
+  END;
+  CREATE TRIGGER seal_status_revocation_changed AFTER UPDATE ON revocations BEGIN
+    UPDATE seal_status SET reason = new.reason, revoked_at = new.revoked_at, invalidity_date = new.invalidity_date WHERE ca_id = new.ca_id AND serial = new.serial;
+  END;
+  CREATE TRIGGER seal_status_unrevoked AFTER DELETE ON revocations BEGIN
+    UPDATE seal_status SET reason = NULL, revoked_at = NULL, invalidity_date = NULL WHERE ca_id = old.ca_id AND serial = old.serial;
+  END;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

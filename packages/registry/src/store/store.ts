@@ -190,9 +190,8 @@ export class RegistryStore {
       sealSetState: p('UPDATE seals SET state = ?, state_changed_at = ? WHERE id = ? AND state = ?'),
       sealExpirable: p("SELECT id FROM seals WHERE state IN ('active','suspended') AND not_after < ?").pluck(),
       statusBySerialCa: p(
-        `SELECT s.id, s.agency_id AS agencyId, s.state, s.not_after AS notAfter, r.reason, r.revoked_at AS revokedAt,
-           r.invalidity_date AS invalidityDate
-         FROM seals s LEFT JOIN revocations r ON r.seal_id = s.id WHERE s.ca_id = ? AND s.serial = ?`,
+        `SELECT seal_id AS id, agency_id AS agencyId, state, not_after AS notAfter, reason, revoked_at AS revokedAt,
+           invalidity_date AS invalidityDate FROM seal_status WHERE ca_id = ? AND serial = ?`,
       ),
       statusBySerial: p(
         `SELECT s.id, s.agency_id AS agencyId, s.state, s.not_after AS notAfter, r.reason, r.revoked_at AS revokedAt,
