@@ -10,8 +10,8 @@ import type { Timestamper } from '../tsa/timestamper.js';
 import { decodeBase64url, encodeBase64url } from './base64url.js';
 import { canonicalizeToBytes } from './jcs.js';
 import { isJsonObject, parseJsonStrict, type JsonObject, type JsonValue } from './json-parse.js';
-import { defaultAlgorithm, type JwsAlgorithm } from './jws-algs.js';
-import { createJwsSignature, payloadSegment, readGeneralJson, toCompact, toGeneralJson, type JwsSignatureParts } from './jws-sign.js';
+import { checkSignerAlgorithm, defaultAlgorithm, jwsSignatureValue, requestSignature, type JwsAlgorithm } from './jws-algs.js';
+import { payloadSegment, signingInput, readGeneralJson, toCompact, toGeneralJson, type JwsSignatureParts } from './jws-sign.js';
 import { CANON_HEADER, CANON_JCS } from './jades-headers.js';
 
 
@@ -52,8 +52,59 @@ export interface SignJsonResult {
 
 const encoder = new TextEncoder();
 
-function sha256b64url(der: Uint8Array): string {
-  return encodeBase64url(createHash('sha256').update(der).digest());
+/**
+ * The encoded protected header. Many seals per second share one (same signer, options and iat
+ * second): the last one is remembered per Signer so it is not rebuilt, serialised and encoded
+ * each time. x5c and x5t#S256 come from the Signer's chain (checked by identity).
+ */
+interface CachedHeader {
+  alg: JwsAlgorithm;
+  typ: string;
+  cty: string;
+  iat: number;
+  b64: boolean;
+  canonical: boolean;
+  chain: readonly Uint8Array[];
+  encoded: string;
+}
+const protectedCache = new WeakMap<Signer, CachedHeader>();
+function protectedHeaderFor(signer: Signer, alg: JwsAlgorithm, typ: string, cty: string, iat: number, b64: boolean, canonical: boolean): string {
+  const hit = protectedCache.get(signer);
+  if (
+    hit !== undefined &&
+    hit.iat === iat &&
+    hit.alg === alg &&
+    hit.typ === typ &&
+    hit.cty === cty &&
+    hit.b64 === b64 &&
+    hit.canonical === canonical &&
+    hit.chain === signer.certificateChain
+  ) {
+    return hit.encoded;
+  }
+  checkSignerAlgorithm(alg, signer);
+  const chain = signer.certificateChain;
+  const header: Record<string, JsonValue> = {
+    alg,
+    typ,
+    cty,
+    x5c: chain.map((c) => Buffer.from(c).toString('base64')),
+    'x5t#S256': encodeBase64url(createHash('sha256').update(chain[0]!).digest()),
+    iat,
+  };
+  const crit: string[] = [];
+  if (!b64) {
+    header['b64'] = false;
+    crit.push('b64');
+  }
+  if (canonical) {
+    header[CANON_HEADER] = CANON_JCS;
+    crit.push(CANON_HEADER);
+  }
+  if (crit.length > 0) header['crit'] = crit;
+  const encoded = encodeBase64url(JSON.stringify(header));
+  protectedCache.set(signer, { alg, typ, cty, iat, b64, canonical, chain, encoded });
+  return encoded;
 }
 
 /** Seal a JSON (or any) payload. Throws SealError on bad input; never writes anything. */
@@ -104,26 +155,15 @@ export async function signJson(payload: Uint8Array | string | undefined, options
   }
 
   const alg = options.alg ?? defaultAlgorithm(signer, options.rsaPss);
-  const leaf = chain[0]!;
-  const crit: string[] = [];
-  const header: Record<string, JsonValue> = {
-    typ: options.typ ?? (format === 'compact' ? 'jose' : 'jose+json'),
-    cty: options.cty ?? 'json',
-    x5c: chain.map((c) => Buffer.from(c).toString('base64')),
-    'x5t#S256': sha256b64url(leaf),
-    iat: Math.floor((options.signingTime ?? new Date()).getTime() / 1000),
-  };
-  if (!b64) {
-    header['b64'] = false;
-    crit.push('b64');
-  }
-  if (options.canonical) {
-    header[CANON_HEADER] = CANON_JCS;
-    crit.push(CANON_HEADER);
-  }
-  if (crit.length > 0) header['crit'] = crit;
+  const typ = options.typ ?? (format === 'compact' ? 'jose' : 'jose+json');
+  const cty = options.cty ?? 'json';
+  const iat = Math.floor((options.signingTime ?? new Date()).getTime() / 1000);
+  const protectedB64 = protectedHeaderFor(signer, alg, typ, cty, iat, b64, options.canonical === true);
 
-  const sig = await createJwsSignature(bytes, { signer, alg, protectedHeader: header });
+  const encodedPayload = b64 && existingSegment === undefined ? encodeBase64url(bytes) : undefined;
+  const input = signingInput(protectedB64, bytes, b64, encodedPayload);
+  // protectedHeaderFor checked that alg fits the signer (when it built this header).
+  const sig: JwsSignatureParts = { protected: protectedB64, signature: encodeBase64url(jwsSignatureValue(alg, await requestSignature(alg, signer, input, true))) };
   let level: 'B-B' | 'B-T' = 'B-B';
   if (options.timestamper !== undefined) {
     // TS 119 182-1 §5.3.4: the sigTst message imprint is computed over the base64url-encoded JWS signature value.
@@ -135,7 +175,7 @@ export async function signJson(payload: Uint8Array | string | undefined, options
 
   let segment: string | undefined;
   if (existingSegment !== undefined) segment = existingSegment;
-  else if (!options.detached) segment = payloadSegment(bytes, b64, format === 'compact');
+  else if (!options.detached) segment = encodedPayload ?? payloadSegment(bytes, b64, format === 'compact');
   const jws = format === 'compact' ? toCompact(sig, segment) : toGeneralJson([...existing, sig], segment);
   return { jws, format, level, alg, signedPayload: bytes };
 }

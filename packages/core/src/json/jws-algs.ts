@@ -5,7 +5,7 @@
  */
 import { constants, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { AlgorithmUnsupportedError, SealError } from '../errors/index.js';
-import type { HashAlgorithm, SignatureScheme, Signer } from '../signer/signer.js';
+import type { HashAlgorithm, SignRequest, SignatureScheme, Signer } from '../signer/signer.js';
 
 export type JwsAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA';
 
@@ -113,46 +113,72 @@ export function verifySignatureValue(alg: JwsAlgorithm, key: KeyObject, signingI
   }
 }
 
+function badEcdsa(): never {
+  throw new SealError('ERR_INTERNAL', 'signer returned a malformed ECDSA signature');
+}
+
+/** Read one DER INTEGER at `p` into out[at .. at+size) (big-endian, left-padded); returns the next offset. */
+function readDerInteger(der: Uint8Array, p: number, out: Uint8Array, at: number, size: number): number {
+  if (der[p] !== 0x02) badEcdsa();
+  let len = der[p + 1] ?? badEcdsa();
+  p += 2;
+  if (len >= 0x80) {
+    // ECDSA values up to P-521 never need more than one length byte.
+    if (len !== 0x81) badEcdsa();
+    len = der[p] ?? badEcdsa();
+    if (len < 0x80) badEcdsa();
+    p += 1;
+  }
+  if (len === 0 || p + len > der.length) badEcdsa();
+  const first = der[p]!;
+  if (first & 0x80) badEcdsa(); // negative
+  if (len > 1 && first === 0 && !(der[p + 1]! & 0x80)) badEcdsa(); // non-minimal
+  let start = p;
+  const end = p + len;
+  while (start < end && der[start] === 0) start++;
+  if (end - start > size) badEcdsa();
+  for (let i = start, o = at + size - (end - start); i < end; i++, o++) out[o] = der[i]!;
+  return end;
+}
+
 /** Convert a DER ECDSA-Sig-Value (what Signers return) to JWS's fixed-length r||s. Strict DER. */
 export function ecdsaDerToRaw(der: Uint8Array, coordBytes: number): Uint8Array {
-  const bad = (): never => {
-    throw new SealError('ERR_INTERNAL', 'signer returned a malformed ECDSA signature');
-  };
-  let p = 0;
-  const readLen = (): number => {
-    const b = der[p++];
-    if (b === undefined) return bad();
-    if (b < 0x80) return b;
-    if (b !== 0x81) return bad(); // ECDSA signatures up to P-521 never need more than one length byte
-    const l = der[p++];
-    if (l === undefined || l < 0x80) return bad();
-    return l;
-  };
-  if (der[p++] !== 0x30) bad();
-  const seqLen = readLen();
-  if (p + seqLen !== der.length) bad();
-  const out = new Uint8Array(2 * coordBytes);
-  for (let i = 0; i < 2; i++) {
-    if (der[p++] !== 0x02) bad();
-    const len = readLen();
-    let int = der.subarray(p, p + len);
-    if (int.length !== len || len === 0) bad();
-    p += len;
-    if (int[0]! & 0x80) bad(); // negative
-    if (int.length > 1 && int[0] === 0 && !(int[1]! & 0x80)) bad(); // non-minimal
-    while (int.length > 0 && int[0] === 0) int = int.subarray(1);
-    if (int.length > coordBytes) bad();
-    out.set(int, (i + 1) * coordBytes - int.length);
+  if (der[0] !== 0x30 || der.length < 8) badEcdsa();
+  let p = 2;
+  let seqLen = der[1]!;
+  if (seqLen >= 0x80) {
+    if (seqLen !== 0x81) badEcdsa();
+    seqLen = der[2] ?? badEcdsa();
+    if (seqLen < 0x80) badEcdsa();
+    p = 3;
   }
-  if (p !== der.length) bad();
+  if (p + seqLen !== der.length) badEcdsa();
+  const out = new Uint8Array(2 * coordBytes);
+  p = readDerInteger(der, p, out, 0, coordBytes);
+  p = readDerInteger(der, p, out, coordBytes, coordBytes);
+  if (p !== der.length) badEcdsa();
   return out;
+}
+
+const SIGN_REQUESTS = Object.fromEntries(Object.entries(ALGS).map(([k, v]) => [k, { scheme: v.scheme, hash: v.hash }])) as Record<JwsAlgorithm, SignRequest>;
+
+/** The JWS signature value from what the Signer returned (DER ECDSA becomes r||s). */
+export function jwsSignatureValue(alg: JwsAlgorithm, signerOutput: Uint8Array): Uint8Array {
+  const info = ALGS[alg];
+  return info.scheme === 'ECDSA' ? ecdsaDerToRaw(signerOutput, info.coordBytes ?? 0) : signerOutput;
+}
+
+/**
+ * Ask the Signer for a signature over a JWS signing input. Returns the Signer's promise (the
+ * caller converts it with jwsSignatureValue); `checked` skips the algorithm/key check when the
+ * caller has done it already.
+ */
+export function requestSignature(alg: JwsAlgorithm, signer: Signer, signingInput: Uint8Array, checked = false): Promise<Uint8Array> {
+  if (!checked) checkSignerAlgorithm(alg, signer);
+  return signer.sign(signingInput, SIGN_REQUESTS[alg]);
 }
 
 /** Sign a JWS signing input through the Signer and return the JWS signature value. */
 export async function signWithSigner(alg: JwsAlgorithm, signer: Signer, signingInput: Uint8Array): Promise<Uint8Array> {
-  checkSignerAlgorithm(alg, signer);
-  const info = ALGS[alg];
-  const sig = await signer.sign(signingInput, { scheme: info.scheme, hash: info.hash });
-  if (info.scheme === 'ECDSA') return ecdsaDerToRaw(sig, info.coordBytes ?? 0);
-  return sig;
+  return jwsSignatureValue(alg, await requestSignature(alg, signer, signingInput));
 }

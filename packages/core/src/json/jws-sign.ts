@@ -21,26 +21,30 @@ export interface CreateJwsSignatureOptions {
   /** Header members besides alg; b64/crit are taken as given (jades.ts sets them). */
   protectedHeader: Record<string, JsonValue>;
   unprotectedHeader?: JsonObject;
+  /** BASE64URL(UTF8(JSON({ alg, ...protectedHeader }))) when the caller has it already. */
+  protectedB64?: string;
 }
 
-const encoder = new TextEncoder();
-
 /** The JWS Signing Input: ASCII(protected) '.' (BASE64URL(payload) or, with b64:false, the payload bytes). */
-export function signingInput(protectedB64: string, payload: Uint8Array, b64: boolean): Uint8Array {
-  const head = encoder.encode(`${protectedB64}.`);
-  if (b64) return encoder.encode(`${protectedB64}.${encodeBase64url(payload)}`);
-  const out = new Uint8Array(head.length + payload.length);
-  out.set(head, 0);
-  out.set(payload, head.length);
+export function signingInput(protectedB64: string, payload: Uint8Array, b64: boolean, payloadB64?: string): Uint8Array {
+  const tail = b64 ? (payloadB64 ?? encodeBase64url(payload)) : null;
+  const size = protectedB64.length + 1 + (tail === null ? payload.length : tail.length);
+  const out = Buffer.allocUnsafe(size);
+  let at = out.write(protectedB64, 0, 'latin1');
+  out[at++] = 0x2e;
+  if (tail === null) out.set(payload, at);
+  else out.write(tail, at, 'latin1');
   return out;
 }
 
-/** Sign `payload` (the exact bytes covered) and return the signature's parts. */
-export async function createJwsSignature(payload: Uint8Array, opts: CreateJwsSignatureOptions): Promise<JwsSignatureParts> {
-  const header: Record<string, JsonValue> = { alg: opts.alg, ...opts.protectedHeader };
-  const protectedB64 = encodeBase64url(JSON.stringify(header));
-  const b64 = header['b64'] !== false;
-  const sig = await signWithSigner(opts.alg, opts.signer, signingInput(protectedB64, payload, b64));
+/**
+ * Sign `payload` (the exact bytes covered) and return the signature's parts. `payloadB64`, when
+ * the caller already has BASE64URL(payload), saves encoding it twice.
+ */
+export async function createJwsSignature(payload: Uint8Array, opts: CreateJwsSignatureOptions, payloadB64?: string): Promise<JwsSignatureParts> {
+  const protectedB64 = opts.protectedB64 ?? encodeBase64url(JSON.stringify({ alg: opts.alg, ...opts.protectedHeader }));
+  const b64 = opts.protectedHeader['b64'] !== false;
+  const sig = await signWithSigner(opts.alg, opts.signer, signingInput(protectedB64, payload, b64, payloadB64));
   const parts: JwsSignatureParts = { protected: protectedB64, signature: encodeBase64url(sig) };
   if (opts.unprotectedHeader !== undefined) parts.header = opts.unprotectedHeader;
   return parts;
