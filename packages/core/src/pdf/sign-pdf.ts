@@ -10,6 +10,7 @@
 import { X509Certificate, createHash } from 'node:crypto';
 import { InputInvalidError, SealError } from '../errors/index.js';
 import { createCmsSignature, estimateCmsSize, type CmsHash, type CmsSignatureSetup, type Timestamper } from '../cms/sign.js';
+import { parseCertificateInfo } from '../asn1/certificate.js';
 import { checkCertificateUsable } from '../signer/load-key.js';
 import type { Signer } from '../signer/signer.js';
 import { buildSealAppearance } from './appearance/seal-appearance.js';
@@ -59,6 +60,21 @@ export interface SignPdfOptions {
   certify?: 1 | 2 | 3;
   /** Skip the seal certificate validity check (tests of expired material only). Default false. */
   allowInvalidCertificate?: boolean;
+}
+
+/** The seal certificate's validity window, read once per Signer (checkCertificateUsable parses the certificate). */
+const validityCache = new WeakMap<Signer, { leaf: Uint8Array; from: number; to: number }>();
+
+function checkValidity(signer: Signer, leaf: Uint8Array, at: Date): void {
+  let v = validityCache.get(signer);
+  if (!v || v.leaf !== leaf) {
+    const info = parseCertificateInfo(leaf);
+    v = { leaf, from: info.notBefore.getTime(), to: info.notAfter.getTime() };
+    validityCache.set(signer, v);
+  }
+  const t = at.getTime();
+  // Outside the window: let checkCertificateUsable raise its ERR_CERT_EXPIRED with the dates.
+  if (t < v.from || t > v.to) checkCertificateUsable(leaf, at);
 }
 
 /** Estimates per signer and CMS setup: the CMS layout is the same for every seal with one key. */
@@ -121,7 +137,7 @@ export async function signPdfParts(bytes: Uint8Array, signer: Signer, options: S
   if (!leaf) throw new SealError('ERR_CERT_INVALID', 'the signer has no certificate');
   const signingTime = options.signingTime ?? new Date();
   if (Number.isNaN(signingTime.getTime())) throw new InputInvalidError('invalid signing time');
-  if (!options.allowInvalidCertificate) checkCertificateUsable(leaf, signingTime);
+  if (!options.allowInvalidCertificate) checkValidity(signer, leaf, signingTime);
   const hash = options.hash ?? 'SHA-256';
   const subFilter = options.subFilter ?? 'ETSI.CAdES.detached';
   if (subFilter !== 'ETSI.CAdES.detached' && subFilter !== 'adbe.pkcs7.detached') throw new InputInvalidError(`unsupported SubFilter ${String(subFilter)}`);

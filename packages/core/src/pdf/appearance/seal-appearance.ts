@@ -48,16 +48,19 @@ export function buildSealAppearance(sink: ObjectSink, w: number, h: number, opts
     const dh = img.height * scale;
     content += `q ${n(dw)} 0 0 ${n(dh)} ${n((picW - dw) / 2)} ${n((h - dh) / 2)} cm /Im0 Do Q\n`;
   } else if (!opts.image && picW > 0) {
-    const text = (opts.text ?? 'Sealed').replace(/[^\x20-\x7e]/g, '?').slice(0, 80);
-    const size = Math.max(4, Math.min(h / 3, (picW * 1.8) / Math.max(1, text.length)));
+    const text = (opts.text ?? 'Sealed').replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
+    const { size, lines } = fitText(text, picW - 8, h - 8);
     fonts.map.set('F1', new PdfDict([
       ['Type', PdfName.of('Font')],
       ['Subtype', PdfName.of('Type1')],
       ['BaseFont', PdfName.of('Helvetica')],
       ['Encoding', PdfName.of('WinAnsiEncoding')],
     ]));
-    const esc = text.replace(/([()\\])/g, '\\$1');
-    content += `q 0.8 0 0 RG 0.8 0 0 rg 2 w 1 1 ${n(picW - 2)} ${n(h - 2)} re S BT /F1 ${n(size)} Tf 4 ${n(h / 2 - size / 3)} Td (${esc}) Tj ET Q\n`;
+    const lead = size * 1.2;
+    const top = h / 2 + (lines.length * lead) / 2 - size;
+    content += `q 0.8 0 0 RG 0.8 0 0 rg 2 w 1 1 ${n(Math.max(0, picW - 2))} ${n(Math.max(0, h - 2))} re S BT /F1 ${n(size)} Tf ${n(lead)} TL 4 ${n(top)} Td\n`;
+    for (const line of lines) content += `(${line.replace(/([()\\])/g, '\\$1')}) Tj T*\n`;
+    content += 'ET Q\n';
   }
   const resources = new PdfDict();
   if (xobjects.size) resources.map.set('XObject', xobjects);
@@ -72,6 +75,30 @@ export function buildSealAppearance(sink: ObjectSink, w: number, h: number, opts
     Buffer.from(content, 'latin1'),
   );
   return sink.add(form);
+}
+
+/** Largest font size (4..h/3) at which `text`, word-wrapped, fits a w x h box (Helvetica ~0.55 em per char). */
+function fitText(text: string, w: number, h: number): { size: number; lines: string[] } {
+  const words = text.split(/\s+/).filter(Boolean);
+  for (let size = Math.max(4, Math.floor(h / 3)); size >= 4; size--) {
+    const maxChars = Math.max(1, Math.floor(w / (0.55 * size)));
+    const lines: string[] = [];
+    let cur = '';
+    for (const word of words) {
+      for (let piece = word; piece.length; piece = piece.slice(maxChars)) {
+        const part = piece.slice(0, maxChars);
+        if (!cur) cur = part;
+        else if (cur.length + 1 + part.length <= maxChars) cur += ` ${part}`;
+        else {
+          lines.push(cur);
+          cur = part;
+        }
+      }
+    }
+    if (cur) lines.push(cur);
+    if (lines.length * size * 1.2 <= h) return { size, lines };
+  }
+  return { size: 4, lines: [text.slice(0, Math.max(1, Math.floor(w / 2.2)))] };
 }
 
 function qrContent(text: string, x: number, y: number, side: number): string {

@@ -153,11 +153,11 @@ export class PdfDocument {
       this.catalog();
       return true;
     } catch (err) {
-      if (err instanceof SealError && err.code === 'ERR_PDF_MALFORMED') return false;
-      return true; // encrypted and similar: the structure is fine
-    } finally {
+      // Objects read through a broken xref must not survive into the repaired view.
       this.cache.clear();
       this.objStms.clear();
+      if (err instanceof SealError && err.code === 'ERR_PDF_MALFORMED') return false;
+      return true; // encrypted and similar: the structure is fine
     }
   }
 
