@@ -13,6 +13,8 @@ import { EKU, parseCertificate, type CertInfo } from '../../pki/cert.js';
 import { checkCrl, parseCrl, type ParsedCrl } from '../../pki/crl.js';
 import { buildOcspRequest, checkOcsp, parseOcspResponse, type ParsedOcsp } from '../../pki/ocsp.js';
 import { isIssuedBy, type RevocationFetcher } from '../../pki/validate-path.js';
+import { peekTimestamp } from '../../tsa/verify.js';
+import { parsePdfDate } from '../verify.js';
 import { PdfString, type PdfDocument } from '../parser/index.js';
 import { listSignatures, readByteRange, readDss } from '../verify-fields.js';
 import { vriKey, type DssAddition, type VriData } from './dss.js';
@@ -30,7 +32,11 @@ export interface GatherOptions {
   fetcher?: RevocationFetcher;
   /** Time-stamp tokens about to be added (e.g. a probe of the TSA for a document time-stamp): their TSA chains are gathered too. */
   extraTokens?: readonly Uint8Array[];
-  /** Freshness reference for revocation data (default now). */
+  /**
+   * Reference time for revocation data (default: each signature's own time — its time-stamp,
+   * else its claimed signing time, else now). Data applies when issued after it, or when it lies
+   * inside the data's [thisUpdate, nextUpdate].
+   */
   at?: Date;
 }
 
@@ -100,8 +106,7 @@ function chainOf(leaf: CertInfo, p: Pools, requireAnchor: boolean): CertInfo[] {
 const hasOcspNoCheck = (c: CertInfo): boolean => (c.extKeyUsage ?? []).includes(EKU.ocspSigning) && (c.pkijs.extensions ?? []).some((e) => e.extnID === '1.3.6.1.5.5.7.48.1.5');
 
 /** Revocation data for `cert` issued by `issuer`: known data first, then online. Throws when there is none. */
-async function revocationFor(cert: CertInfo, issuer: CertInfo, p: Pools, opts: GatherOptions, out: Collector): Promise<void> {
-  const at = opts.at ?? new Date();
+async function revocationFor(cert: CertInfo, issuer: CertInfo, p: Pools, at: Date, opts: GatherOptions, out: Collector): Promise<void> {
   for (const o of p.ocsps) {
     const r = checkOcsp(o, cert, issuer, at);
     if (r && r.status !== 'unknown') return addOcsp(o, out);
@@ -111,8 +116,10 @@ async function revocationFor(cert: CertInfo, issuer: CertInfo, p: Pools, opts: G
   }
   const urls = [...cert.ocspUrls, ...cert.crlUrls];
   if (!opts.fetcher || urls.length === 0) {
+    // say so when there is data for this issuer that is only too old or too new for `at`
+    const stale = p.crls.some((c) => checkCrl(c, cert, issuer, new Date(0)) !== null) || p.ocsps.some((o) => checkOcsp(o, cert, issuer, new Date(0)) !== null);
     throw new InputInvalidError(
-      `no revocation data for "${cert.subject}"${urls.length === 0 ? ' and the certificate names no OCSP or CRL URL' : ' (offline)'}: give its CRL (--crl)`,
+      `no revocation data for "${cert.subject}" at ${at.toISOString()}${stale ? ' (the known data does not cover that time)' : ''}${urls.length === 0 ? ' and the certificate names no OCSP or CRL URL' : ' (offline)'}: give its CRL (--crl)`,
     );
   }
   for (const url of cert.ocspUrls) {
@@ -147,13 +154,13 @@ function addOcsp(o: ParsedOcsp, out: Collector): void {
   }
 }
 
-async function gatherChain(leaf: CertInfo, p: Pools, opts: GatherOptions, out: Collector): Promise<void> {
+async function gatherChain(leaf: CertInfo, p: Pools, at: Date, opts: GatherOptions, out: Collector): Promise<void> {
   const chain = chainOf(leaf, p, (opts.trustAnchors?.length ?? 0) > 0);
   for (const c of chain) out.add(out.certs, c.der);
   for (let i = 0; i + 1 < chain.length; i++) {
     const cert = chain[i]!;
     if (hasOcspNoCheck(cert)) continue;
-    await revocationFor(cert, chain[i + 1]!, p, opts, out);
+    await revocationFor(cert, chain[i + 1]!, p, at, opts, out);
   }
 }
 
@@ -175,7 +182,7 @@ export async function gatherValidationData(doc: PdfDocument, opts: GatherOptions
     const cms = verifyCms(token, { forbidEncapsulatedWithDetached: false });
     if (!cms.parsed || !cms.signerCertificate) throw new InputInvalidError(`${what}: the time-stamp token has no readable signer certificate`);
     p.pool.push(...parseAll(cms.certificates));
-    await gatherChain(cms.signerCertificate, p, opts, out);
+    await gatherChain(cms.signerCertificate, p, opts.at ?? peekTimestamp(token)?.genTime ?? new Date(), opts, out);
   };
 
   const sigs = listSignatures(doc);
@@ -210,7 +217,11 @@ export async function gatherValidationData(doc: PdfDocument, opts: GatherOptions
         const parsed = parseOcspResponse(o);
         if (parsed) p.ocsps.push(parsed);
       }
-      await gatherChain(cms.signerCertificate, p, opts, out);
+      const tsTimes = cms.signatureTimestamps.map((t) => peekTimestamp(t)?.genTime.getTime()).filter((t): t is number => t !== undefined && Number.isFinite(t));
+      const m = doc.resolve(s.sig.get('M'));
+      const claimed = cms.claimedSigningTime ?? (m instanceof PdfString ? parsePdfDate(m.text()) : null);
+      const at = opts.at ?? (tsTimes.length ? new Date(Math.min(...tsTimes)) : (claimed ?? new Date()));
+      await gatherChain(cms.signerCertificate, p, at, opts, out);
       for (const token of cms.signatureTimestamps) {
         hasTs = true;
         await gatherToken(token, out, `signature "${s.field.name}"`);
