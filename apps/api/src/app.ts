@@ -9,7 +9,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import rateLimit from '@fastify/rate-limit';
 import { SealError } from '@seal/core';
 import { SHARED_SCHEMAS } from '@seal/client';
-import { DEFAULT_LIMITS, type ApiDeps, type ApiLimits } from './deps.js';
+import { DEFAULT_LIMITS, type ApiDeps, type ApiLimits, type EnginePort } from './deps.js';
+import { createLocalEngine } from './engine/local.js';
 import { errorHandler, problem, sendProblem } from './problem.js';
 import { bearerToken, keyLabel } from './auth.js';
 import { healthRoutes } from './routes/health.js';
@@ -28,6 +29,8 @@ export interface RouteContext {
   limits: ApiLimits;
   /** The issuing CA's subject, normalised (see normaliseDn). */
   caSubject: string;
+  /** In-process engine for small JSON seals: one signature costs less than a trip to a worker. */
+  inline: EnginePort;
 }
 
 /** Headers and fields that must never reach a log line. */
@@ -97,7 +100,12 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  const ctx: RouteContext = { deps, limits, caSubject: normaliseDn(new X509Certificate(deps.registry.caCertificatePem).subject) };
+  const ctx: RouteContext = {
+    deps,
+    limits,
+    caSubject: normaliseDn(new X509Certificate(deps.registry.caCertificatePem).subject),
+    inline: createLocalEngine(deps.baseUrl === undefined ? {} : { baseUrl: deps.baseUrl }),
+  };
   await app.register(healthRoutes, ctx);
   await app.register(agencyRoutes, { ...ctx, prefix: '/v1' });
   await app.register(sealRoutes, { ...ctx, prefix: '/v1' });

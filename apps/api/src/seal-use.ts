@@ -9,6 +9,9 @@ import type { RouteContext } from './app.js';
 import type { Principal, SealJsonInput } from './deps.js';
 import { ownSeal } from './routes/seals.js';
 
+/** JSON documents up to this size are sealed without the worker pool. */
+export const INLINE_JSON_MAX = 64 * 1024;
+
 function sha256Hex(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
@@ -41,7 +44,10 @@ export async function sealJsonFor(
 ): Promise<{ signature: unknown; logEntry: LogEntryRef }> {
   ownSeal(ctx, principal, sealId);
   const signer = await ctx.deps.registry.getSealSigner(principal, sealId);
-  const sealed = await ctx.deps.engine.signJson(input, signer);
+  // Small documents are sealed on the main thread (a worker round trip costs more than the
+  // signature); big ones, whose canonicalisation and hashing take time, go to the pool.
+  const engine = input.payload.length <= INLINE_JSON_MAX ? ctx.inline : ctx.deps.engine;
+  const sealed = await engine.signJson(input, signer);
   const logEntry = await ctx.deps.registry.recordUsage(principal, {
     sealId,
     documentKind: 'json',

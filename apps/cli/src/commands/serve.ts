@@ -35,6 +35,14 @@ export async function serveCommand(argv: string[]): Promise<number> {
   if (values['data-dir'] !== undefined) o.dataDir = values['data-dir'];
   if (values['base-url'] !== undefined) o.baseUrl = values['base-url'];
 
+  // Limits from the environment: SEAL_BODY_LIMIT_MB (PDF bodies, default 50), SEAL_RATE_LIMIT_MAX (per key per minute, default 600).
+  const limits: NonNullable<ServeOptions['limits']> = {};
+  const mb = process.env['SEAL_BODY_LIMIT_MB'];
+  if (mb !== undefined && /^[0-9]{1,5}$/.test(mb)) limits.pdfBodyLimit = Number(mb) * 1024 * 1024;
+  const rate = process.env['SEAL_RATE_LIMIT_MAX'];
+  if (rate !== undefined && /^[0-9]{1,12}$/.test(rate)) limits.rateLimitMax = Number(rate);
+  o.limits = limits;
+
   const server = await startServer(o);
   const out = process.stderr;
   out.write(`seal: serving on ${server.url}  (API docs: ${server.url}/docs, verification page: ${server.url}/)\n`);
