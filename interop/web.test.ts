@@ -40,6 +40,8 @@ let sealedPdf: Buffer;
 let changedPdf: Buffer;
 let sealedJson: Buffer;
 let laterRevokedPdf: Buffer;
+let detachedSig: Buffer;
+const detachedDoc = { invoice: 'INV-2026-042', amount: 1280.5, payer: '某某公司' };
 let pdfEntry = '';
 const junk = randomBytes(4096);
 junk[0] = 0xff; // never a %PDF header or UTF-8 text
@@ -81,6 +83,16 @@ beforeAll(async () => {
   });
   if (rev.status !== 200) throw new Error(`revocation failed: ${rev.status} ${await rev.text()}`);
 
+  // A detached JSON seal: the signature file and the document travel apart.
+  const detRes = await fetch(`${server.url}/v1/seals/${seal.id}/json`, {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ payload: detachedDoc, format: 'json', detached: true }),
+  });
+  if (detRes.status !== 200) throw new Error(`detached JSON sealing failed: ${detRes.status} ${await detRes.text()}`);
+  const det = (await detRes.json()) as { signature: unknown };
+  detachedSig = Buffer.from(typeof det.signature === 'string' ? det.signature : JSON.stringify(det.signature));
+
   browser = await launchChromium();
 });
 
@@ -110,11 +122,18 @@ const result = (p: Page) => p.locator('#results [data-result]').getAttribute('da
 const verdicts = (p: Page) => p.locator('#results [data-verdict]').evaluateAll((els) => els.map((e) => e.getAttribute('data-verdict')));
 
 describe('verification page in chromium, against the running service', () => {
-  let page: Page;
+  let page: Page | undefined;
+  /** The English page the first cases share (opened here when a case runs alone). */
+  async function englishPage(): Promise<Page> {
+    if (page === undefined || page.isClosed()) {
+      page = await freshPage('en-US');
+      await page.goto(`${server.url}/`);
+    }
+    return page;
+  }
 
   it('a sealed PDF shows "authentic" with agency, seal, time and status', async () => {
-    page = await freshPage('en-US');
-    await page.goto(`${server.url}/`);
+    const page = await englishPage();
     expect(await page.getAttribute('html', 'lang')).toBe('en');
     await checkFile(page, 'licence.pdf', 'application/pdf', sealedPdf);
     await screenshot(page, 'web-sealed-pdf');
@@ -131,6 +150,7 @@ describe('verification page in chromium, against the running service', () => {
   });
 
   it('the same PDF with an incremental update after sealing shows "changed"', async () => {
+    const page = await englishPage();
     await checkFile(page, 'licence-edited.pdf', 'application/pdf', changedPdf);
     await screenshot(page, 'web-changed-pdf');
     expect(await result(page)).toBe('d.bad');
@@ -139,6 +159,7 @@ describe('verification page in chromium, against the running service', () => {
   });
 
   it('a sealed JSON shows "authentic"', async () => {
+    const page = await englishPage();
     await checkFile(page, 'licence.json', 'application/json', sealedJson);
     await screenshot(page, 'web-sealed-json');
     expect(await result(page)).toBe('d.ok');
@@ -147,6 +168,7 @@ describe('verification page in chromium, against the running service', () => {
   });
 
   it('a seal revoked after sealing shows its status now: revoked, with date and reason', async () => {
+    const page = await englishPage();
     await checkFile(page, 'revoked-later.pdf', 'application/pdf', laterRevokedPdf);
     await screenshot(page, 'web-revoked-later');
     const text = await page.locator('#results').innerText();
@@ -158,7 +180,24 @@ describe('verification page in chromium, against the running service', () => {
     if (v[0] === 'v.unchanged') expect(text).toContain('This happened after the document was sealed');
   });
 
+  it('a detached JSON seal asks for its document, then shows "authentic"; another document shows a failure', async () => {
+    const page = await englishPage();
+    await checkFile(page, 'invoice.sig.json', 'application/json', detachedSig);
+    expect(await result(page)).toBe('e.detached');
+    await screenshot(page, 'web-detached-prompt');
+    await page.setInputFiles('#payload-file', { name: 'invoice.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(detachedDoc, null, 2)) });
+    await page.locator('#results [data-verdict]').first().waitFor({ state: 'visible', timeout: 20_000 });
+    await screenshot(page, 'web-detached-json');
+    expect(await result(page)).toBe('d.ok');
+    expect(await verdicts(page)).toEqual(['v.unchanged']);
+    await checkFile(page, 'invoice.sig.json', 'application/json', detachedSig);
+    await page.setInputFiles('#payload-file', { name: 'invoice.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ ...detachedDoc, amount: 9280.5 })) });
+    await page.locator('#results [data-verdict]').first().waitFor({ state: 'visible', timeout: 20_000 });
+    expect(await result(page)).toBe('d.bad');
+  });
+
   it('random bytes show a clear message, whatever the file is called', async () => {
+    const page = await englishPage();
     await checkFile(page, 'random.bin', 'application/octet-stream', junk);
     expect(await result(page)).toBe('e.notSealedDocument');
     await checkFile(page, 'random.pdf', 'application/pdf', junk);

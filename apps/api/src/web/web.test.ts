@@ -6,8 +6,8 @@ import { entryLookupFromRegistry, pictureType, webPlugin, type EntryRegistryRead
 import { sha256Hex, sha256HexSync } from './assets/sha256.js';
 import { MESSAGES, pickLang, t } from './assets/i18n.js';
 import {
-  changedThings, dnParts, documentVerdict, jsonVerifyBody, jwsPayload, problemKey, registryFor,
-  revisionEnds, safeImageSrc, sniffFormat, verdictFor,
+  changedThings, dnParts, documentVerdict, isDetached, jsonVerifyBody, jwsPayload, problemKey, registryFor,
+  revisionEnds, safeImageSrc, sniffFormat, toBase64, verdictFor,
 } from './assets/verdict.js';
 
 const enc = new TextEncoder();
@@ -156,6 +156,15 @@ describe('file handling helpers', () => {
     expect(jsonVerifyBody(enc.encode('[1,2]'))).toBeNull();
     expect(jsonVerifyBody(enc.encode('{"a":'))).toBeNull();
     expect(jsonVerifyBody(new Uint8Array([0xc3, 0x28]))).toBeNull();
+  });
+  it('isDetached recognises both detached serializations; toBase64 matches node', () => {
+    expect(isDetached({ jws: 'eyJhbGciOiJFUzI1NiJ9..c2ln' })).toBe(true);
+    expect(isDetached({ jws: 'eyJhbGciOiJFUzI1NiJ9.e30.c2ln' })).toBe(false);
+    expect(isDetached({ jws: { signatures: [] } })).toBe(true);
+    expect(isDetached({ jws: { payload: '', signatures: [] } })).toBe(true);
+    expect(isDetached({ jws: { payload: 'e30', signatures: [] } })).toBe(false);
+    const b = randomBytes(100_000);
+    expect(toBase64(b)).toBe(Buffer.from(b).toString('base64'));
   });
   it('revisionEnds lists the end of every revision and the whole file', () => {
     const b = enc.encode('%PDF-1.4\n%%EOF\r\nmore\n%%EOF');

@@ -8,7 +8,7 @@
 import { MESSAGES, pickLang, t as translate } from './i18n.js';
 import { sha256Hex } from './sha256.js';
 import {
-  documentVerdict, dnParts, jsonVerifyBody, jwsPayload, normaliseRegistry, problemKey, registryFor,
+  documentVerdict, dnParts, isDetached, jsonVerifyBody, toBase64, jwsPayload, normaliseRegistry, problemKey, registryFor,
   reportOf, revisionEnds, sniffFormat, verdictFor,
 } from './verdict.js';
 
@@ -170,6 +170,17 @@ function renderResults() {
     const d = r.digest;
     if (d.expected.length > 0) root.append(banner(d.match ? 'ok' : 'bad', t(d.match ? 'entry.match' : 'entry.mismatch', { id: d.entryId })));
   }
+  if (r.kind === 'detached') {
+    const b = banner('warn', t('e.detached'));
+    b.setAttribute('data-result', 'e.detached');
+    const input = el('input', { type: 'file', id: 'payload-file', class: 'file-input', accept: '.json,application/json,*/*' });
+    input.addEventListener('change', () => {
+      const f = /** @type {HTMLInputElement} */ (input).files?.[0];
+      if (f) void verifyDetached(r, f);
+    });
+    root.append(b, el('div', { class: 'picker detached' }, [input, el('label', { for: 'payload-file', class: 'file-button' }, [t('detached.label')])]));
+    return;
+  }
   if (r.kind === 'error') {
     root.append(banner('warn', t(r.key, r.params ?? {}), 'p'));
     root.lastElementChild?.setAttribute('data-result', r.key);
@@ -267,6 +278,53 @@ async function compareDigest(bytes) {
   return { entryId: e.id, expected, match };
 }
 
+/**
+ * Turn a verify answer into the page's result.
+ * @param {Response | null} res
+ * @param {string} name
+ * @param {unknown} digest
+ */
+async function answerToResult(res, name, digest) {
+  if (res === null) return { kind: 'error', name, key: 'e.network', digest };
+  let body = null;
+  try { body = await res.json(); } catch { body = null; }
+  if (res.ok && body && typeof body === 'object' && Array.isArray(reportOf(body).signatures)) return { kind: 'report', name, answer: body, digest };
+  if (res.ok) return { kind: 'error', name, key: 'e.service', params: { status: res.status }, digest };
+  return { kind: 'error', name, key: problemKey(res.status, body), params: { status: res.status }, digest };
+}
+
+/**
+ * Verify a detached JWS with the document chosen in the second picker.
+ * @param {{ name: string, body: { jws: unknown }, digest: unknown }} pending
+ * @param {File} file
+ */
+async function verifyDetached(pending, file) {
+  const name = `${pending.name} + ${file.name}`;
+  setStatus('busy', { name });
+  /** @type {any} */
+  let result;
+  try {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    let res = null;
+    try {
+      res = await fetch('/v1/verify/json', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify({ jws: pending.body.jws, payload: toBase64(bytes) }),
+      });
+    } catch {
+      res = null;
+    }
+    result = await answerToResult(res, name, pending.digest);
+  } catch {
+    result = { kind: 'error', name, key: 'e.read' };
+  }
+  state.result = result;
+  setStatus(null);
+  renderResults();
+  /** @type {HTMLElement | null} */ (document.getElementById('result-heading'))?.focus();
+}
+
 /** @param {File} file */
 async function checkFile(file) {
   setStatus('busy', { name: file.name });
@@ -289,7 +347,7 @@ async function checkFile(file) {
         const jsonBody = fmt === 'json' ? jsonVerifyBody(bytes) : null;
         /** @type {Response | null} */
         let res = null;
-        if (fmt === 'pdf' || jsonBody !== null) {
+        if (fmt === 'pdf' || (jsonBody !== null && !isDetached(jsonBody))) {
           try {
             res = await fetch(`/v1/verify/${fmt}`, {
               method: 'POST',
@@ -301,18 +359,8 @@ async function checkFile(file) {
           }
         }
         if (fmt === 'json' && jsonBody === null) result = { kind: 'error', name: file.name, key: 'e.notSealedDocument', digest };
-        else         if (res === null) result = { kind: 'error', name: file.name, key: 'e.network', digest };
-        else {
-          let body = null;
-          try { body = await res.json(); } catch { body = null; }
-          if (res.ok && body && typeof body === 'object' && Array.isArray(reportOf(body).signatures)) {
-            result = { kind: 'report', name: file.name, answer: body, digest };
-          } else if (res.ok) {
-            result = { kind: 'error', name: file.name, key: 'e.service', params: { status: res.status }, digest };
-          } else {
-            result = { kind: 'error', name: file.name, key: problemKey(res.status, body), params: { status: res.status }, digest };
-          }
-        }
+        else if (jsonBody !== null && isDetached(jsonBody)) result = { kind: 'detached', name: file.name, body: jsonBody, digest };
+        else result = await answerToResult(res, file.name, digest);
       }
     }
   } finally {

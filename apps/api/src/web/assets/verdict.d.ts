@@ -24,3 +24,5 @@ export declare function jsonVerifyBody(bytes: Uint8Array): { jws: string | Recor
 export declare function dnParts(dn: unknown): { cn: string | null; o: string | null };
 export declare function revisionEnds(bytes: Uint8Array): number[];
 export declare function jwsPayload(bytes: Uint8Array): Uint8Array | null;
+export declare function isDetached(body: { jws: string | Record<string, unknown> }): boolean;
+export declare function toBase64(bytes: Uint8Array): string;

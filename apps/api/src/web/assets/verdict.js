@@ -326,3 +326,26 @@ export function jwsPayload(bytes) {
   const bin = atob(b64.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (b64.length % 4)) % 4));
   return Uint8Array.from(bin, (c) => c.charCodeAt(0));
 }
+
+/**
+ * Whether a JWS keeps its payload apart (detached: compact `header..signature`, or a JSON
+ * serialization without `payload`). The page then asks for the sealed document as well.
+ * @param {{ jws: string | Record<string, unknown> }} body
+ * @returns {boolean}
+ */
+export function isDetached(body) {
+  const j = body.jws;
+  if (typeof j === 'string') return /^[A-Za-z0-9_-]+\.\.[A-Za-z0-9_-]+$/.test(j);
+  return !('payload' in j) || j.payload === '' || j.payload === null;
+}
+
+/**
+ * Standard base64 of bytes (for the `payload` field of POST /v1/verify/json).
+ * @param {Uint8Array} bytes
+ * @returns {string}
+ */
+export function toBase64(bytes) {
+  let bin = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(bin);
+}
