@@ -104,9 +104,11 @@ afterAll(async () => {
 
 const pageErrors = new WeakMap<Page, string[]>();
 
-async function freshPage(locale: 'zh-CN' | 'en-US'): Promise<Page> {
+async function freshPage(locale: 'zh-CN' | 'en-US', o: { withoutWebCrypto?: boolean } = {}): Promise<Page> {
   await context?.close();
   context = await browser.newContext({ locale, timezoneId: 'Asia/Shanghai', viewport: { width: 1000, height: 800 } });
+  // Plain http on a LAN is not a secure context: no crypto.subtle. Loopback is, so take it away.
+  if (o.withoutWebCrypto) await context.addInitScript('Object.defineProperty(Crypto.prototype, "subtle", { get: () => undefined });');
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));
@@ -223,6 +225,9 @@ describe('verification page in chromium, against the running service', () => {
     expect(await p.locator('h1').innerText()).toBe('Check an electronic seal');
     expect(await p.locator('#results').innerText()).toContain('Authentic, unchanged since sealing');
     await screenshot(p, 'web-lang-en');
+    // Keyboard order: from the language switch, Tab reaches the file chooser.
+    await p.keyboard.press('Tab');
+    expect(await p.evaluate('document.activeElement && document.activeElement.id')).toBe('file');
     await p.reload();
     expect(await p.locator('h1').innerText()).toBe('Check an electronic seal');
     await p.locator('button[data-lang="zh-CN"]').click();
@@ -242,9 +247,17 @@ describe('verification page in chromium, against the running service', () => {
     expect(await p.locator('#results').innerText()).toContain(`This file contains exactly the document sealed under record ${pdfEntry}`);
     await checkFile(p, 'other.pdf', 'application/pdf', Buffer.from(buildPdf({ objects: onePageObjects('Another document'), root: 1 })));
     expect(await p.locator('#results').innerText()).toContain(`This file is NOT the document sealed under record ${pdfEntry}`);
-    // A link with another digest gets no record.
-    await p.goto(verificationUrl(server.url, pdfEntry, 'ab'.repeat(32)));
-    await expect.poll(() => entry.innerText(), { timeout: 15_000 }).toContain(`no sealing record ${pdfEntry}`);
     expect(pageErrors.get(p)).toEqual([]);
+    // The same without WebCrypto (the page's own SHA-256, as on a LAN over plain http).
+    const lan = await freshPage('en-US', { withoutWebCrypto: true });
+    await lan.goto(verificationUrl(server.url, pdfEntry, sha(original)));
+    expect(await lan.evaluate('typeof crypto.subtle')).toBe('undefined');
+    await expect.poll(() => lan.locator('#entry').innerText(), { timeout: 15_000 }).toContain('Demo Agency A');
+    await checkFile(lan, 'licence.pdf', 'application/pdf', sealedPdf);
+    expect(await lan.locator('#results').innerText()).toContain(`This file contains exactly the document sealed under record ${pdfEntry}`);
+    expect(pageErrors.get(lan)).toEqual([]);
+    // A link with another digest gets no record.
+    await lan.goto(verificationUrl(server.url, pdfEntry, 'ab'.repeat(32)));
+    await expect.poll(() => lan.locator('#entry').innerText(), { timeout: 15_000 }).toContain(`no sealing record ${pdfEntry}`);
   });
 });
