@@ -123,7 +123,11 @@ export function trimDerPadding(bytes: Uint8Array): Uint8Array | null {
     len = l0;
     hdr = 2;
   } else if (l0 === 0x80) {
-    return bytes; // BER indefinite length: let the parser find the end
+    // BER indefinite length: the structure walk finds the end
+    const end = tlvEnd(bytes);
+    if (end < 0) return null;
+    for (let i = end; i < bytes.length; i++) if (bytes[i] !== 0) return null;
+    return bytes.subarray(0, end);
   } else {
     const n = l0 & 0x7f;
     if (n > 4 || bytes.length < 2 + n) return null;
@@ -137,6 +141,57 @@ export function trimDerPadding(bytes: Uint8Array): Uint8Array | null {
   return bytes.subarray(0, end);
 }
 
+/**
+ * Every constructed TLV's children exactly fill it (definite lengths) or end with end-of-contents
+ * (BER indefinite lengths): a lenient ASN.1 parser must not be handed bytes whose lengths lie.
+ */
+export function tlvStructureOk(b: Uint8Array): boolean {
+  return tlvEnd(b) === b.length;
+}
+
+/** End offset of the TLV at 0 after checking its whole structure, or -1. */
+export function tlvEnd(b: Uint8Array): number {
+  let nodes = 0;
+  const walk = (off: number, limit: number, depth: number): number => {
+    if (depth > 64 || ++nodes > 1_000_000 || off + 2 > limit) return -1;
+    const tag = b[off]!;
+    if ((tag & 0x1f) === 0x1f) return -1; // high tag numbers do not occur in CMS
+    let p = off + 1;
+    const l0 = b[p++]!;
+    let len = -1;
+    if (l0 < 0x80) len = l0;
+    else if (l0 > 0x80) {
+      const n = l0 & 0x7f;
+      if (n > 4 || p + n > limit) return -1;
+      len = 0;
+      for (let i = 0; i < n; i++) len = len * 256 + b[p++]!;
+    }
+    const constructed = (tag & 0x20) !== 0;
+    if (len >= 0) {
+      const end = p + len;
+      if (end > limit) return -1;
+      if (constructed) {
+        let q = p;
+        while (q < end) {
+          q = walk(q, end, depth + 1);
+          if (q < 0) return -1;
+        }
+        if (q !== end) return -1;
+      }
+      return end;
+    }
+    if (!constructed) return -1; // indefinite length needs a constructed encoding
+    let q = p;
+    for (;;) {
+      if (q + 2 > limit) return -1;
+      if (b[q] === 0 && b[q + 1] === 0) return q + 2;
+      q = walk(q, limit, depth + 1);
+      if (q < 0) return -1;
+    }
+  };
+  return walk(0, b.length, 0);
+}
+
 /** Verify a DER CMS ContentInfo(SignedData). Never throws: malformed input is a FORMAT_FAILURE result. */
 export function verifyCms(der: Uint8Array, opts: CmsVerifyOptions = {}): CmsVerifyResult {
   const r = empty();
@@ -148,6 +203,7 @@ export function verifyCms(der: Uint8Array, opts: CmsVerifyOptions = {}): CmsVeri
   };
   const trimmed = trimDerPadding(der);
   if (!trimmed) return fail('TOTAL_FAILED', 'FORMAT_FAILURE', 'signature container is not a DER SEQUENCE (or has non-zero trailing bytes)');
+  if (!tlvStructureOk(trimmed)) return fail('TOTAL_FAILED', 'FORMAT_FAILURE', 'CMS encoding is inconsistent (lengths do not match)');
   let ci: pkijs.ContentInfo;
   let sd: pkijs.SignedData;
   let sdAsn: asn1js.Sequence;
@@ -184,6 +240,8 @@ export function verifyCms(der: Uint8Array, opts: CmsVerifyOptions = {}): CmsVeri
   }
   if (sd.signerInfos.length !== 1) return fail('TOTAL_FAILED', 'FORMAT_FAILURE', `expected exactly one SignerInfo, found ${sd.signerInfos.length}`);
   const si = sd.signerInfos[0]!;
+  const sidIsSki = !(si.sid instanceof pkijs.IssuerAndSerialNumber);
+  if (si.version !== (sidIsSki ? 3 : 1)) return fail('TOTAL_FAILED', 'FORMAT_FAILURE', 'SignerInfo version does not match its signer identifier');
   r.signatureValue = view(si.signature.valueBlock.valueHexView).slice();
   // unsigned attributes: signature time-stamps
   for (const a of si.unsignedAttrs?.attributes ?? []) {
@@ -215,6 +273,10 @@ export function verifyCms(der: Uint8Array, opts: CmsVerifyOptions = {}): CmsVeri
     return fail('INDETERMINATE', 'CRYPTO_CONSTRAINTS_FAILURE', (err as Error).message);
   }
   r.digestAlgorithm = digest;
+  // RFC 5652 5.1: digestAlgorithms lists the signer's digest algorithm (nothing else is signed here)
+  if (!sd.digestAlgorithms.some((a) => a.algorithmId === si.digestAlgorithm.algorithmId) || (sd.version !== 1 && sd.version !== 3)) {
+    return fail('TOTAL_FAILED', 'FORMAT_FAILURE', 'SignedData digestAlgorithms or version inconsistent with its SignerInfo');
+  }
   // content digest
   let detached = opts.detachedContent;
   if (detached && r.eContent && (opts.forbidEncapsulatedWithDetached ?? true)) {
