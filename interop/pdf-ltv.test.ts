@@ -354,9 +354,14 @@ describe('extendPdf', () => {
     expect(err).toBeInstanceOf(SealError);
     expect((err as SealError).code).toBe('ERR_INPUT_INVALID');
     // an unreachable OCSP/CRL server: ERR_UPSTREAM within the fetcher's timeout
-    const dead = { fetchCrl: async () => null, fetchOcsp: async () => null };
+    const asked: string[] = [];
+    const dead = {
+      fetchCrl: async (url: string) => (asked.push(url), null),
+      fetchOcsp: async (url: string) => (asked.push(url), null),
+    };
     const err2 = await extendPdf(bt, { level: 'B-LT', trustAnchors: [root.der], crls: [rootCrl], fetcher: dead }).catch((e: unknown) => e);
     expect((err2 as SealError).code).toBe('ERR_UPSTREAM');
+    expect(asked).toEqual([`${base}/ocsp`, `${base}/ca.crl`]); // OCSP first, then the CRL distribution point, once each
     // a B-B file cannot become B-LT without a TSA
     const bb = await signPdf(plainPdf(), leaf, { signingTime: T_SIGN });
     const err3 = await extendPdf(bb, { level: 'B-LT', ...ltv() }).catch((e: unknown) => e);

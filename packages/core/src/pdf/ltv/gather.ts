@@ -58,7 +58,13 @@ interface Pools {
   anchors: CertInfo[];
   crls: ParsedCrl[];
   ocsps: ParsedOcsp[];
+  /** Online requests left (a hostile file must not make us fetch for minutes). */
+  fetchBudget: number;
 }
+
+/** At most this many OCSP and CRL URLs per certificate, and requests per document. */
+const URLS_PER_CERT = 2;
+const FETCH_BUDGET = 32;
 
 class Collector {
   readonly certs = new Map<string, Uint8Array>();
@@ -122,7 +128,12 @@ async function revocationFor(cert: CertInfo, issuer: CertInfo, p: Pools, at: Dat
       `no revocation data for "${cert.subject}" at ${at.toISOString()}${stale ? ' (the known data does not cover that time)' : ''}${urls.length === 0 ? ' and the certificate names no OCSP or CRL URL' : ' (offline)'}: give its CRL (--crl)`,
     );
   }
-  for (const url of cert.ocspUrls) {
+  const take = (list: readonly string[]): string[] => {
+    const n = Math.max(0, Math.min(URLS_PER_CERT, p.fetchBudget));
+    p.fetchBudget -= Math.min(n, list.length);
+    return list.slice(0, n);
+  };
+  for (const url of take(cert.ocspUrls)) {
     const der = await opts.fetcher.fetchOcsp(url, buildOcspRequest(cert, issuer)).catch(() => null);
     const o = der ? parseOcspResponse(der) : null;
     const r = o ? checkOcsp(o, cert, issuer, at) : null;
@@ -131,7 +142,7 @@ async function revocationFor(cert: CertInfo, issuer: CertInfo, p: Pools, at: Dat
       return addOcsp(o, out);
     }
   }
-  for (const url of cert.crlUrls) {
+  for (const url of take(cert.crlUrls)) {
     const der = await opts.fetcher.fetchCrl(url).catch(() => null);
     const crl = der ? parseCrl(der) : null;
     if (crl && checkCrl(crl, cert, issuer, at)) {
@@ -139,7 +150,7 @@ async function revocationFor(cert: CertInfo, issuer: CertInfo, p: Pools, at: Dat
       return out.add(out.crls, crl.der);
     }
   }
-  throw new SealError('ERR_UPSTREAM', `no usable revocation data for "${cert.subject}" from ${urls.join(', ')}`);
+  throw new SealError('ERR_UPSTREAM', `no usable revocation data for "${cert.subject}" from ${urls.slice(0, 2 * URLS_PER_CERT).join(', ')}${p.fetchBudget <= 0 ? ' (online request budget used up)' : ''}`);
 }
 
 function addOcsp(o: ParsedOcsp, out: Collector): void {
@@ -172,6 +183,7 @@ export async function gatherValidationData(doc: PdfDocument, opts: GatherOptions
     anchors: parseAll(opts.trustAnchors ?? []),
     crls: [...(opts.crls ?? []), ...(dss?.crls ?? [])].map(parseCrl).filter((c): c is ParsedCrl => c !== null),
     ocsps: [...(opts.ocsps ?? []), ...(dss?.ocsps ?? [])].map(parseOcspResponse).filter((o): o is ParsedOcsp => o !== null),
+    fetchBudget: FETCH_BUDGET,
   };
   if ((opts.trustAnchors?.length ?? 0) > 0 && p.anchors.length === 0) throw new InputInvalidError('none of the trust anchors is a readable certificate');
   const all = new Collector();
