@@ -303,6 +303,50 @@ export class PdfDocument {
     return out;
   }
 
+  /**
+   * Page `index` (0-based) found by descending the page tree with /Count, so only one branch is
+   * read; falls back to the full walk when a /Count is missing or wrong. Undefined if out of range.
+   */
+  pageAt(index: number, rev = this.revisions.length - 1): { ref: PdfRef; dict: PdfDict } | undefined {
+    const root = this.catalog(rev).get('Pages');
+    if (!isRef(root)) throw new PdfMalformedError('malformed PDF: /Pages is not an indirect reference');
+    let node: PdfRef = root;
+    let i = index;
+    for (let depth = 0; depth < 64; depth++) {
+      const d = this.resolveDict(node, rev);
+      if (!d) break;
+      const kids = this.resolve(d.get('Kids'), rev);
+      if (!isArray(kids)) return undefined;
+      let next: PdfRef | undefined;
+      for (const k of kids) {
+        if (!isRef(k)) break;
+        const kd = this.resolveDict(k, rev);
+        if (!kd) break;
+        const kk = this.resolve(kd.get('Kids'), rev);
+        const isNode = kd.getName('Type') === 'Pages' || (kd.getName('Type') === undefined && isArray(kk));
+        const count = isNode ? this.resolve(kd.get('Count'), rev) : 1;
+        if (!isInt(count) || count < 0) return this.pages(rev)[index];
+        if (i < count) {
+          next = k;
+          break;
+        }
+        i -= count;
+      }
+      if (!next) return index < this.pageCount(rev) ? this.pages(rev)[index] : undefined;
+      const nd = this.resolveDict(next, rev);
+      if (nd && nd.getName('Type') !== 'Pages' && !isArray(this.resolve(nd.get('Kids'), rev))) return i === 0 ? { ref: next, dict: nd } : this.pages(rev)[index];
+      node = next;
+    }
+    return this.pages(rev)[index];
+  }
+
+  /** Number of pages per the root /Count (falls back to walking the tree). */
+  pageCount(rev = this.revisions.length - 1): number {
+    const root = this.resolveDict(this.catalog(rev).get('Pages'), rev);
+    const c = this.resolve(root?.get('Count'), rev);
+    return isInt(c) && c >= 0 && c <= MAX_PAGES ? c : this.pages(rev).length;
+  }
+
   /** Object numbers defined in any revision up to `rev` (in use or free). */
   objectNumbers(rev = this.revisions.length - 1): number[] {
     const s = new Set<number>();

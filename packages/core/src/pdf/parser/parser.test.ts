@@ -67,6 +67,23 @@ describe('parsePdf on built files', () => {
     expect(doc.getObject(new PdfRef(3, 0))?.inObjectStream).toBe(6);
   });
 
+  it('finds page N through a nested page tree by /Count', () => {
+    const objs: Record<number, string> = {
+      1: '<< /Type /Catalog /Pages 2 0 R >>',
+      2: '<< /Type /Pages /Kids [3 0 R 4 0 R 9 0 R] /Count 5 >>',
+      3: '<< /Type /Pages /Parent 2 0 R /Kids [5 0 R 6 0 R] /Count 2 >>',
+      4: '<< /Type /Pages /Parent 2 0 R /Kids [10 0 R 7 0 R] /Count 2 >>',
+      10: '<< /Type /Pages /Parent 4 0 R /Kids [8 0 R] /Count 1 >>',
+    };
+    for (const n of [5, 6, 7, 8, 9]) objs[n] = `<< /Type /Page /MediaBox [0 0 10 10] /N ${n} >>`;
+    const doc = parsePdf(buildPdf({ objects: objs, root: 1 }));
+    const order = doc.pages().map((p) => p.ref.num);
+    expect(order).toEqual([5, 6, 8, 7, 9]);
+    expect(order.map((_, i) => doc.pageAt(i)!.ref.num)).toEqual(order);
+    expect(doc.pageAt(5)).toBeUndefined();
+    expect(doc.pageCount()).toBe(5);
+  });
+
   it('tolerates junk before %PDF- (offsets relative to the header)', () => {
     const doc = parsePdf(buildPdf({ objects: onePageObjects(), root: 1, prefix: 'JUNK JUNK\n'.repeat(10) }));
     expect(doc.headerOffset).toBe(100);
@@ -170,7 +187,13 @@ describe('parsePdf on the shared corpus', () => {
       expect(doc.lastRevision.end, e.path).toBe(bytes.length);
       const ic = (e.independent_check ?? {}) as { encrypted?: boolean; signature_dicts_found?: { byte_range?: number[] }[] };
       expect(doc.encrypted, e.path).toBe(Boolean(ic.encrypted) || e.path.includes('protected') || /aes|rc4/.test(e.path));
-      if (!doc.encrypted) expect(doc.pages().length, e.path).toBe(popplerPages(file));
+      if (!doc.encrypted) {
+        const pages = doc.pages();
+        expect(pages.length, e.path).toBe(popplerPages(file));
+        expect(doc.pageCount(), e.path).toBe(pages.length);
+        pages.forEach((p, i) => expect(doc.pageAt(i)?.ref.key, `${e.path} page ${i}`).toBe(p.ref.key));
+        expect(doc.pageAt(pages.length)).toBeUndefined();
+      }
       const ends = new Set(doc.revisions.flatMap((r) => [r.end, r.eofMarkerEnd]));
       for (const s of ic.signature_dicts_found ?? []) {
         const br = s.byte_range;

@@ -190,12 +190,9 @@ export function prepareSignature(doc: PdfDocument, setup: SignatureSetup): Prepa
     }
     upd.set(existing.ref, field);
   } else {
-    const pages = doc.pages();
     const pageNo = setup.page ?? 1;
-    if (!Number.isInteger(pageNo) || pageNo < 1 || pageNo > pages.length) {
-      throw new InputInvalidError(`page ${pageNo} does not exist (the document has ${pages.length})`);
-    }
-    const page = pages[pageNo - 1]!;
+    const page = Number.isInteger(pageNo) && pageNo >= 1 ? doc.pageAt(pageNo - 1) : undefined;
+    if (!page) throw new InputInvalidError(`page ${pageNo} does not exist (the document has ${doc.pageCount()})`);
     fieldName = setup.fieldName ?? uniqueName(fields.map((f) => f.name));
     const rect = setup.rect ?? [0, 0, 0, 0];
     if (rect.some((v) => !Number.isFinite(v)) || rect[2] < 0 || rect[3] < 0) throw new InputInvalidError('invalid signature rectangle');
