@@ -8,7 +8,7 @@ import { SealError } from '../errors/index.js';
 const ALPHABET = /^[A-Za-z0-9_-]*$/;
 
 export function encodeBase64url(bytes: Uint8Array | string): string {
-  const buf = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const buf = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return buf.toString('base64url');
 }
 

@@ -11,7 +11,7 @@ import { decodeBase64url, encodeBase64url } from './base64url.js';
 import { canonicalizeToBytes } from './jcs.js';
 import { isJsonObject, parseJsonStrict, type JsonObject, type JsonValue } from './json-parse.js';
 import { checkSignerAlgorithm, defaultAlgorithm, jwsSignatureValue, requestSignature, type JwsAlgorithm } from './jws-algs.js';
-import { payloadSegment, signingInput, readGeneralJson, toCompact, toGeneralJson, type JwsSignatureParts } from './jws-sign.js';
+import { payloadSegment, readGeneralJson, toCompact, toGeneralJson, type JwsSignatureParts } from './jws-sign.js';
 import { CANON_HEADER, CANON_JCS } from './jades-headers.js';
 
 
@@ -66,9 +66,11 @@ interface CachedHeader {
   canonical: boolean;
   chain: readonly Uint8Array[];
   encoded: string;
+  /** ASCII(encoded) followed by '.', the fixed start of every signing input with this header. */
+  prefix: Buffer;
 }
 const protectedCache = new WeakMap<Signer, CachedHeader>();
-function protectedHeaderFor(signer: Signer, alg: JwsAlgorithm, typ: string, cty: string, iat: number, b64: boolean, canonical: boolean): string {
+function protectedHeaderFor(signer: Signer, alg: JwsAlgorithm, typ: string, cty: string, iat: number, b64: boolean, canonical: boolean): CachedHeader {
   const hit = protectedCache.get(signer);
   if (
     hit !== undefined &&
@@ -80,7 +82,7 @@ function protectedHeaderFor(signer: Signer, alg: JwsAlgorithm, typ: string, cty:
     hit.canonical === canonical &&
     hit.chain === signer.certificateChain
   ) {
-    return hit.encoded;
+    return hit;
   }
   checkSignerAlgorithm(alg, signer);
   const chain = signer.certificateChain;
@@ -103,8 +105,9 @@ function protectedHeaderFor(signer: Signer, alg: JwsAlgorithm, typ: string, cty:
   }
   if (crit.length > 0) header['crit'] = crit;
   const encoded = encodeBase64url(JSON.stringify(header));
-  protectedCache.set(signer, { alg, typ, cty, iat, b64, canonical, chain, encoded });
-  return encoded;
+  const entry: CachedHeader = { alg, typ, cty, iat, b64, canonical, chain, encoded, prefix: Buffer.from(`${encoded}.`, 'latin1') };
+  protectedCache.set(signer, entry);
+  return entry;
 }
 
 /** Seal a JSON (or any) payload. Throws SealError on bad input; never writes anything. */
@@ -157,11 +160,17 @@ export async function signJson(payload: Uint8Array | string | undefined, options
   const alg = options.alg ?? defaultAlgorithm(signer, options.rsaPss);
   const typ = options.typ ?? (format === 'compact' ? 'jose' : 'jose+json');
   const cty = options.cty ?? 'json';
-  const iat = Math.floor((options.signingTime ?? new Date()).getTime() / 1000);
-  const protectedB64 = protectedHeaderFor(signer, alg, typ, cty, iat, b64, options.canonical === true);
+  const iat = Math.floor((options.signingTime !== undefined ? options.signingTime.getTime() : Date.now()) / 1000);
+  if (!Number.isFinite(iat) || iat < 0) throw new InputInvalidError('invalid signing time');
+  const header = protectedHeaderFor(signer, alg, typ, cty, iat, b64, options.canonical === true);
+  const protectedB64 = header.encoded;
 
   const encodedPayload = b64 && existingSegment === undefined ? encodeBase64url(bytes) : undefined;
-  const input = signingInput(protectedB64, bytes, b64, encodedPayload);
+  const tail = b64 ? (encodedPayload ?? encodeBase64url(bytes)) : null;
+  const input = Buffer.allocUnsafe(header.prefix.length + (tail === null ? bytes.length : tail.length));
+  input.set(header.prefix, 0);
+  if (tail === null) input.set(bytes, header.prefix.length);
+  else input.write(tail, header.prefix.length, 'latin1');
   // protectedHeaderFor checked that alg fits the signer (when it built this header).
   const sig: JwsSignatureParts = { protected: protectedB64, signature: encodeBase64url(jwsSignatureValue(alg, await requestSignature(alg, signer, input, true))) };
   let level: 'B-B' | 'B-T' = 'B-B';
