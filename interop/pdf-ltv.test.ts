@@ -28,7 +28,9 @@ import { createTsaHttpHandler } from '../packages/core/src/tsa/http.js';
 import { createHttpRevocationFetcher } from '../packages/core/src/pki/fetcher.js';
 import { signPdf } from '../packages/core/src/pdf/sign-pdf.js';
 import { extendPdf, extendPdfDetailed } from '../packages/core/src/pdf/ltv/extend.js';
-import { vriKey } from '../packages/core/src/pdf/ltv/dss.js';
+import { addDss, vriKey } from '../packages/core/src/pdf/ltv/dss.js';
+import { addDocumentTimestamp } from '../packages/core/src/pdf/doc-timestamp.js';
+import { concatOutput } from '../packages/core/src/pdf/writer/incremental.js';
 import { verifyPdf, type PdfSignatureReport } from '../packages/core/src/pdf/verify.js';
 import { parsePdf } from '../packages/core/src/pdf/parser/document.js';
 import { PdfRef, PdfStream, PdfString, isArray } from '../packages/core/src/pdf/parser/objects.js';
@@ -321,6 +323,11 @@ describe('extendPdf', () => {
     clock = T_SIGN;
     const bb = await signPdf(plainPdf(), leaf, { signingTime: T_SIGN });
     clock = T_EXTEND;
+    // a B-B seal with only a DSS is still B-B (no time-stamp: no proof of existence); with a document time-stamp it is B-T
+    const dssOnly = addDss(parsePdf(bb), { certs: [root.der], crls: [], ocsps: [] });
+    expect(sigReports(await verifyPdf(concatOutput(dssOnly.input, dssOnly.update), { trustAnchors: [root.der] }))[0]!.level).toBe('B-B');
+    const withTs = await addDocumentTimestamp(bb, { tsaUrl: `${base}/tsa` });
+    expect(sigReports(await verifyPdf(concatOutput(withTs.input, withTs.update), { trustAnchors: [root.der] }))[0]!.level).toBe('B-T');
     const lt = await extendPdfDetailed(bb, { level: 'B-LT', tsa: `${base}/tsa`, ...ltv() });
     expect(lt.steps).toEqual(['document-timestamp', 'dss']);
     expect(Buffer.compare(Buffer.from(lt.bytes.subarray(0, bb.length)), Buffer.from(bb))).toBe(0);

@@ -423,7 +423,9 @@ export async function verifyPdf(bytes: Uint8Array, opts: VerifyPdfOptions = {}):
       const base = l.subFilter === 'ETSI.CAdES.detached' ? 'B' : 'PKCS7';
       const laterDss = changes?.dssAfter(l.revision ?? -1) ?? false;
       const laterDocTs = docTs.some((d) => d.end > l.end && (changes?.dssBefore(d.revision ?? -1) ?? false));
-      r.level = `${base}-${laterDocTs && laterDss ? 'LTA' : laterDss ? 'LT' : ts ? 'T' : 'B'}`;
+      // B-T needs a time-stamp: the signature's own or a later document time-stamp (EN 319 142-1 §6.3); LT and LTA build on T
+      const timed = ts !== undefined || docTs.some((d) => d.end > l.end);
+      r.level = `${base}-${!timed ? 'B' : laterDocTs && laterDss ? 'LTA' : laterDss ? 'LT' : 'T'}`;
     }
     if (!signerDer) continue;
     let path: PathValidationResult;
