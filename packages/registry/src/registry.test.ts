@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
-import { createVerify, createHash } from 'node:crypto';
+import { createVerify } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SealError } from '@seal/core';
@@ -184,26 +184,27 @@ describe('registry lifecycle and authorisation', () => {
       const r3 = await openDevRegistry(file);
       const ad = (await r3.bootstrapAdmin('a')).account;
       const ag = r3.createAgency(ad, 'A').id;
-      const req = r3.requestSeal(ad, { agencyId: ag, kind: 'finance', name: 'f', algorithm: 'RSA-2048' });
+      const req = r3.requestSeal(ad, { agencyId: ag, kind: 'finance', name: 'f', algorithm: 'EC-P256' });
       const off = (await r3.createAccount(ad, { name: 'o', role: 'officer', agencyId: ag })).account;
       r3.approveRequest(off, req.id);
       const seal = await r3.issueSeal(off, req.id);
       const op = (await r3.createAccount(ad, { name: 'op', role: 'operator', agencyId: ag })).account;
       const signer = await r3.getSealSigner(op, seal.id);
-      const sig = await signer.sign(new Uint8Array([1]), { scheme: 'RSA-PKCS1', hash: 'SHA-256' });
-      expect(sig.length).toBe(256);
+      expect((await signer.sign(new Uint8Array([1]), { scheme: 'ECDSA', hash: 'SHA-256' }))[0]).toBe(0x30);
       await r3.close();
       // no PKCS#8 private key in clear anywhere in the file
       const { readFileSync } = await import('node:fs');
       const bytes = readFileSync(file);
       expect(bytes.includes(Buffer.from('PRIVATE KEY'))).toBe(false);
-      // 30 82 .. 02 01 00 30 0d 06 09 2a 86 48 86 f7 0d 01 01 01: PKCS#8 RSA header
-      expect(bytes.includes(Buffer.from('020100300d06092a864886f70d0101010500', 'hex'))).toBe(false);
+      // version 0 + id-ecPublicKey + P-256: the head of a clear PKCS#8 EC key
+      expect(bytes.includes(Buffer.from('020100301306072a8648ce3d020106082a8648ce3d030107', 'hex'))).toBe(false);
+      expect(bytes.includes(Buffer.from('301306072a8648ce3d020106082a8648ce3d030107', 'hex'))).toBe(true); // (public keys are there)
       expect(await code(openDevRegistry(file, { masterSecret: 'another-master-secret-123' }))).toBe('ERR_KEY_UNAVAILABLE');
       const again = await openDevRegistry(file);
-      expect(createHash('sha256').update(await (await again.getSealSigner(op, seal.id)).sign(new Uint8Array([1]), { scheme: 'RSA-PKCS1', hash: 'SHA-256' })).digest('hex')).toBe(
-        createHash('sha256').update(sig).digest('hex'),
-      );
+      const msg = new Uint8Array([7, 7]);
+      const sig = await (await again.getSealSigner(op, seal.id)).sign(msg, { scheme: 'ECDSA', hash: 'SHA-256' });
+      const cert = new x509.X509Certificate(seal.certificateChainPem.split(/(?<=-----END CERTIFICATE-----\n)/)[0] as string);
+      expect(createVerify('sha256').update(msg).verify(cert.publicKey.toString('pem'), Buffer.from(sig))).toBe(true);
       await again.close();
     } finally {
       t3.cleanup();
@@ -242,5 +243,22 @@ describe('registry lifecycle and authorisation', () => {
     // stopped: no more CRLs
     await new Promise((r) => setTimeout(r, 150));
     expect(reg.store.latestCrl(reg.caId)!.crlNumber).toBeLessThanOrEqual(after + 1);
+  });
+  it('refuses to open with a wrong CA or OCSP identity (fail closed)', async () => {
+    const t5 = tempDir();
+    try {
+      const f = join(t5.dir, 'x.db');
+      const pem = (n: string): string => readFileSync(certsDev(n), 'utf8');
+      // a seal (end-entity) certificate as CA
+      expect(await code(openDevRegistry(f, { issuingCa: { certPem: pem('agency-a-ec.pem'), keyPem: pem('agency-a-ec.key.pem') } }))).toBe('ERR_CERT_INVALID');
+      // the TSA as OCSP responder: no EKU OCSPSigning
+      expect(await code(openDevRegistry(f, { ocspResponder: { certPem: pem('tsa.pem'), keyPem: pem('tsa.key.pem') } }))).toBe('ERR_CERT_INVALID');
+      // the CA certificate with another key
+      expect(await code(openDevRegistry(f, { issuingCa: { certPem: pem('seal-ca.pem'), keyPem: pem('ocsp.key.pem') } }))).toBe('ERR_KEY_MISMATCH');
+      // a responder certificate with another key
+      expect(await code(openDevRegistry(f, { ocspResponder: { certPem: pem('ocsp.pem'), keyPem: pem('agency-b-ec.key.pem') } }))).toBe('ERR_KEY_MISMATCH');
+    } finally {
+      t5.cleanup();
+    }
   });
 });

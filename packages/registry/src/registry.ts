@@ -4,7 +4,8 @@
  * account first and check the authorisation matrix (lifecycle/transitions.ts) before writing.
  */
 import 'reflect-metadata';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
+import { createPublicKey, generateKeyPairSync, randomBytes, verify as cryptoVerify } from 'node:crypto';
 import { AlgorithmUnsupportedError, InputInvalidError, SealError, createSoftwareSigner, type Signer } from '@seal/core';
 import { openDatabase, RegistryStore, type AccountRow, type RequestRow, type SealRow } from './store/store.js';
 import {
@@ -17,7 +18,7 @@ import {
   nextSealState,
   type Actor,
 } from './lifecycle/transitions.js';
-import { issueSealCertificate, loadCertifiedSigner, randomSerial, type CertifiedSigner, type SignerSource } from './ca/issuing-ca.js';
+import { issueSealCertificate, loadCertifiedSigner, randomSerial, signatureParams, type CertifiedSigner, type SignerSource } from './ca/issuing-ca.js';
 import { buildCrl } from './crl/build-crl.js';
 import { buildOcspResponse, certIdMatchesIssuer, ocspErrorResponse, parseOcspRequest, type OcspCertStatus, type OcspRequest } from './ocsp/ocsp.js';
 import { UsageLog, verifyLogRows, type AppendResult, type LogVerification } from './log/usage-log.js';
@@ -180,6 +181,7 @@ export class Registry {
 
   /** @internal */
   async init(): Promise<void> {
+    await this.checkIdentities();
     let pub = this.store.getMeta('log-public-key');
     if (pub === null || !this.software.has('log:ed25519')) {
       const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -196,6 +198,34 @@ export class Registry {
     const signer = createSoftwareSigner(this.software.privateKey('log:ed25519'), []);
     this.log = new UsageLog({ store: this.store, signer, key, origin, clock: this.clock });
     if (this.store.latestCrl(this.caId) === null) await this.regenerateCrl();
+  }
+
+  /**
+   * Fail closed at open: the CA may sign certificates and CRLs, its key matches its certificate,
+   * and the OCSP responder is a delegated responder of this CA (EKU OCSPSigning, issued by it,
+   * key matching).
+   */
+  private async checkIdentities(): Promise<void> {
+    const bad = (m: string): SealError => new SealError('ERR_CERT_INVALID', m);
+    const ca = this.ca.certificate;
+    const bc = ca.getExtension(x509.BasicConstraintsExtension);
+    const ku = ca.getExtension(x509.KeyUsagesExtension);
+    if (!bc?.ca) throw bad('the issuing CA certificate is not a CA');
+    if (ku && (ku.usages & (x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign)) !== (x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign)) {
+      throw bad('the issuing CA may not sign certificates and CRLs');
+    }
+    const ocsp = this.ocsp.certificate;
+    const eku = ocsp.getExtension(x509.ExtendedKeyUsageExtension);
+    if (!eku?.usages.map(String).includes('1.3.6.1.5.5.7.3.9')) throw bad('the OCSP responder certificate lacks EKU OCSPSigning');
+    if (!(await ocsp.verify({ publicKey: ca.publicKey, signatureOnly: true }))) throw bad('the OCSP responder is not issued by the issuing CA');
+    for (const [who, id] of [['issuing CA', this.ca], ['OCSP responder', this.ocsp]] as const) {
+      const probe = randomBytes(32);
+      const req = signatureParams(id.signer);
+      const sig = await id.signer.sign(probe, req);
+      const pub = createPublicKey({ key: Buffer.from(id.certificate.publicKey.rawData), format: 'der', type: 'spki' });
+      const ok = cryptoVerify(req.hash === 'SHA-384' ? 'sha384' : 'sha256', probe, { key: pub, dsaEncoding: 'der' }, sig);
+      if (!ok) throw new SealError('ERR_KEY_MISMATCH', `the ${who} key does not match its certificate`);
+    }
   }
 
   // ---------------------------------------------------------------- accounts & agencies
