@@ -6,8 +6,32 @@ import { createHash } from 'node:crypto';
 import { SealError } from '@seal/core';
 import type { LogEntryRef, PdfSealOptions } from '@seal/client';
 import type { RouteContext } from './app.js';
+import type { Signer } from '@seal/core';
+import type { Registry } from '@seal/registry';
 import type { Principal, SealJsonInput } from './deps.js';
 import { ownSeal } from './routes/seals.js';
+
+/**
+ * Signer objects per seal, reused across requests: the sealers cache per-Signer work (parsed
+ * chain, size estimates) in WeakMaps, so a fresh object per request would redo it every time.
+ * Every use still goes through getSealSigner, which checks the account and the seal's state.
+ */
+const signers = new WeakMap<Registry, Map<string, Signer>>();
+
+async function signerFor(ctx: RouteContext, principal: Principal, sealId: string): Promise<Signer> {
+  const fresh = await ctx.deps.registry.getSealSigner(principal, sealId);
+  let cache = signers.get(ctx.deps.registry);
+  if (cache === undefined) {
+    cache = new Map();
+    signers.set(ctx.deps.registry, cache);
+  }
+  const cached = cache.get(sealId);
+  const leaf = fresh.certificateChain[0];
+  if (cached !== undefined && leaf !== undefined && cached.certificateChain[0] !== undefined && Buffer.from(cached.certificateChain[0]).equals(leaf)) return cached;
+  if (cache.size >= 1000) cache.clear();
+  cache.set(sealId, fresh);
+  return fresh;
+}
 
 /** JSON documents up to this size are sealed without the worker pool. */
 export const INLINE_JSON_MAX = 64 * 1024;
@@ -25,7 +49,7 @@ export async function sealPdfFor(
 ): Promise<{ pdf: Uint8Array; logEntry: LogEntryRef }> {
   if (pdf.length === 0) throw new SealError('ERR_INPUT_INVALID', 'empty PDF body');
   ownSeal(ctx, principal, sealId);
-  const signer = await ctx.deps.registry.getSealSigner(principal, sealId);
+  const signer = await signerFor(ctx, principal, sealId);
   const sealed = await ctx.deps.engine.signPdf({ pdf, options }, signer);
   const logEntry = await ctx.deps.registry.recordUsage(principal, {
     sealId,
@@ -43,7 +67,7 @@ export async function sealJsonFor(
   input: SealJsonInput,
 ): Promise<{ signature: unknown; logEntry: LogEntryRef }> {
   ownSeal(ctx, principal, sealId);
-  const signer = await ctx.deps.registry.getSealSigner(principal, sealId);
+  const signer = await signerFor(ctx, principal, sealId);
   // Small documents are sealed on the main thread (a worker round trip costs more than the
   // signature); big ones, whose canonicalisation and hashing take time, go to the pool.
   const engine = input.payload.length <= INLINE_JSON_MAX ? ctx.inline : ctx.deps.engine;

@@ -98,3 +98,28 @@ describe('seal batch', () => {
     expect(code).toBe(77);
   });
 });
+
+describe('remote sealing hook (seal pdf/json sign --server)', () => {
+  it('seals a PDF and a JSON file through the service and leaves nothing on failure', async () => {
+    const { sealRemote } = await import('../remote.js');
+    const agency = server.credentials!.agencies[1]!;
+    const seal = agency.seals[1]!;
+    const input = join(work, 'remote.pdf');
+    writeFileSync(input, pdf('remote'));
+    const output = join(work, 'remote-sealed.pdf');
+    const index = await sealRemote({ kind: 'pdf', input, output, server: server.url, apiKey: agency.keys.operator, sealId: seal.id, pdfOptions: { reason: 'remote' } });
+    const v = await new SealClient({ baseUrl: server.url }).verifyPdf(readFileSync(output));
+    expect(v.registry[0]!.seal?.id).toBe(seal.id);
+    expect(index).toBeGreaterThanOrEqual(0);
+
+    const jin = join(work, 'remote.json');
+    writeFileSync(jin, '{"x": [1, 2]}');
+    const jout = join(work, 'remote.jws');
+    await sealRemote({ kind: 'json', input: jin, output: jout, server: server.url, apiKey: agency.keys.operator, sealId: seal.id });
+    expect((await new SealClient({ baseUrl: server.url }).verifyJson(readFileSync(jout, 'utf8'))).report.indication).toBe('TOTAL_PASSED');
+
+    const failed = join(work, 'never.pdf');
+    await expect(sealRemote({ kind: 'pdf', input, output: failed, server: server.url, apiKey: agency.keys.operator, sealId: server.credentials!.agencies[0]!.seals[0]!.id })).rejects.toMatchObject({ code: 'ERR_SEAL_NOT_FOUND' });
+    expect(existsSync(failed)).toBe(false);
+  });
+});

@@ -1,0 +1,72 @@
+/**
+ * Sealing through a running service instead of a local key: the hook behind
+ * `seal pdf sign IN.pdf -o OUT.pdf --server URL --api-key KEY --seal ID` and
+ * `seal json sign IN.json -o OUT --server URL --api-key KEY --seal ID`.
+ * The pdf/json command modules call `sealRemote` when `--server` is given (no KEY options then).
+ * The output is written to a temporary name and renamed: nothing is left behind on failure.
+ */
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { SealError, UsageError } from '@seal/core';
+import { SealClient, type PdfSealOptions } from '@seal/client';
+
+export const REMOTE_OPTIONS = {
+  server: { type: 'string' },
+  'api-key': { type: 'string' },
+  seal: { type: 'string' },
+} as const;
+
+export interface RemoteSealRequest {
+  kind: 'pdf' | 'json';
+  input: string;
+  output: string;
+  server: string;
+  apiKey: string | undefined;
+  sealId: string | undefined;
+  pdfOptions?: PdfSealOptions;
+  json?: { format?: 'compact' | 'json'; detached?: boolean; canonical?: boolean };
+}
+
+/** Seal `input` into `output` through the service; returns the usage-log entry index. */
+export async function sealRemote(r: RemoteSealRequest): Promise<number> {
+  const apiKey = r.apiKey ?? process.env['SEAL_API_KEY'];
+  if (apiKey === undefined) throw new UsageError('--server needs --api-key KEY (or SEAL_API_KEY)');
+  if (r.sealId === undefined) throw new UsageError('--server needs --seal ID');
+  try {
+    const u = new URL(r.server);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
+  } catch {
+    throw new UsageError('--server must be an http(s) URL');
+  }
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(r.input);
+  } catch {
+    throw new SealError('ERR_INPUT_INVALID', `cannot read ${r.input}`);
+  }
+  const client = new SealClient({ baseUrl: r.server, apiKey });
+  let out: Uint8Array;
+  let index: number;
+  if (r.kind === 'pdf') {
+    const res = await client.sealPdf(r.sealId, bytes, r.pdfOptions);
+    out = res.pdf;
+    index = res.logEntry.index;
+  } else {
+    let payload: unknown;
+    try {
+      payload = JSON.parse(bytes.toString('utf8'));
+    } catch {
+      throw new SealError('ERR_JSON_INVALID', `${r.input} is not valid JSON`);
+    }
+    const res = await client.sealJson(r.sealId, { payload, ...r.json });
+    out = Buffer.from(typeof res.signature === 'string' ? res.signature : `${JSON.stringify(res.signature)}\n`, 'utf8');
+    index = res.logEntry.index;
+  }
+  const tmp = `${r.output}.partial-${process.pid}`;
+  try {
+    writeFileSync(tmp, out);
+    renameSync(tmp, r.output);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+  return index;
+}

@@ -1,0 +1,172 @@
+/**
+ * API benchmark (issue 7): JSON sealing and 1-page PDF sealing through the HTTP API (autocannon
+ * on loopback, the server in its own process with its worker pool), side by side with the
+ * library's own single-process rate measured in this run with the same kind of key.
+ * Afterwards the usage log is reopened from disk: every 2xx answer must be a durable log entry.
+ *
+ *   pnpm bench api            (BENCH_SECONDS=10 by default, BENCH_CONNECTIONS=16)
+ */
+import 'reflect-metadata';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createPrivateKey } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { createSoftwareSigner, signJson, signPdf, type Signer } from '../packages/core/src/index.js';
+import { openRegistry } from '../packages/registry/src/index.js';
+import { onePagePdf } from '../apps/api/src/testing/pdf.js';
+import type { DevCredentials } from '../apps/api/src/demo.js';
+
+/** The few autocannon fields used here (the package ships no types). */
+interface AutocannonResult {
+  requests: { average: number };
+  latency: { p99: number };
+  '2xx': number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+type Autocannon = (o: { url: string; method: string; headers: Record<string, string>; body: Buffer | string; connections: number; duration: number }) => Promise<AutocannonResult>;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CERTS = join(ROOT, 'certs-dev');
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
+const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 16);
+
+function pemDers(pem: string): Uint8Array[] {
+  return [...pem.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)].map((m) => new Uint8Array(Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64')));
+}
+
+function devSigner(name: string): Signer {
+  const key = createPrivateKey(readFileSync(join(CERTS, `${name}.key.pem`)));
+  const chain = [...pemDers(readFileSync(join(CERTS, `${name}.pem`), 'utf8')), ...pemDers(readFileSync(join(CERTS, 'seal-ca.pem'), 'utf8'))];
+  return createSoftwareSigner(key, chain);
+}
+
+async function libraryRate(fn: () => Promise<unknown>, seconds: number): Promise<number> {
+  for (let i = 0; i < 20; i++) await fn(); // warm-up
+  const end = performance.now() + seconds * 1000;
+  let n = 0;
+  const t0 = performance.now();
+  while (performance.now() < end) {
+    await fn();
+    n++;
+  }
+  return n / ((performance.now() - t0) / 1000);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const p = typeof a === 'object' && a !== null ? a.port : 0;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+async function waitReady(url: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 180_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    try {
+      const r = await fetch(`${url}/readyz`);
+      if (r.ok) return;
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error('server did not start');
+}
+
+interface ApiRun {
+  rate: number;
+  p99: number;
+  ok: number;
+  errors: number;
+}
+
+async function apiRun(url: string, path: string, headers: Record<string, string>, body: Buffer | string): Promise<ApiRun> {
+  // Warm-up: workers load their code on first use.
+  for (let i = 0; i < 10; i++) {
+    const r = await fetch(`${url}${path}`, { method: 'POST', headers, body });
+    if (!r.ok) throw new Error(`warm-up request failed: ${r.status} ${await r.text()}`);
+  }
+  const r = await autocannon({ url: `${url}${path}`, method: 'POST', headers, body, connections: CONNECTIONS, duration: SECONDS });
+  return { rate: r.requests.average, p99: r.latency.p99, ok: r['2xx'], errors: r.non2xx + r.errors + r.timeouts };
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'seal-bench-api-'));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'apps/cli/src/main.ts'), 'serve', '--port', String(port), '--data-dir', dataDir, '--quiet'], {
+    cwd: ROOT,
+    env: { ...process.env, SEAL_RATE_LIMIT_MAX: '100000000' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  try {
+    await waitReady(url, child);
+    const creds = JSON.parse(readFileSync(join(dataDir, 'dev-credentials.json'), 'utf8')) as DevCredentials;
+    const a = creds.agencies[0]!;
+    const headers = (type: string) => ({ authorization: `Bearer ${a.keys.operator}`, 'content-type': type });
+    const pdf = Buffer.from(onePagePdf('benchmark'));
+    const payload = { invoice: 'INV-2026-0001', amount: '1234.50', currency: 'CNY', lines: [{ sku: 'A-1', qty: 3 }] };
+    const rows: string[][] = [];
+    let totalOk = 0;
+
+    for (const [label, alg, devName] of [
+      ['ECDSA P-256', 'EC', 'agency-a-ec'],
+      ['RSA-2048', 'RSA', 'agency-a-rsa'],
+    ] as const) {
+      const seal = a.seals.find((s) => s.algorithm.startsWith(alg))!;
+      const signer = devSigner(devName);
+      const libJson = await libraryRate(() => signJson(JSON.stringify(payload), { signer, canonical: true }), SECONDS / 2);
+      const apiJson = await apiRun(url, `/v1/seals/${seal.id}/json`, headers('application/json'), JSON.stringify({ payload }));
+      const libPdf = await libraryRate(() => signPdf(pdf, signer), SECONDS / 2);
+      const apiPdf = await apiRun(url, `/v1/seals/${seal.id}/pdf`, headers('application/pdf'), pdf);
+      totalOk += apiJson.ok + apiPdf.ok;
+      rows.push([`JSON ${label}`, libJson.toFixed(0), apiJson.rate.toFixed(0), `${((apiJson.rate / libJson) * 100).toFixed(0)}%`, `${apiJson.p99} ms`, String(apiJson.errors)]);
+      rows.push([`PDF 1-page ${label}`, libPdf.toFixed(0), apiPdf.rate.toFixed(0), `${((apiPdf.rate / libPdf) * 100).toFixed(0)}%`, `${apiPdf.p99} ms`, String(apiPdf.errors)]);
+    }
+
+    // Stop the server (drains, flushes the log), then count what is durably in the log.
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    const registry = await openRegistry({
+      file: join(dataDir, 'registry.db'),
+      masterSecret: readFileSync(join(dataDir, 'master-secret'), 'utf8').trim(),
+      issuingCa: { certPem: readFileSync(join(CERTS, 'seal-ca.pem'), 'utf8') + readFileSync(join(CERTS, 'root-ca.pem'), 'utf8'), keyPem: readFileSync(join(CERTS, 'seal-ca.key.pem'), 'utf8') },
+      ocspResponder: { certPem: readFileSync(join(CERTS, 'ocsp.pem'), 'utf8'), keyPem: readFileSync(join(CERTS, 'ocsp.key.pem'), 'utf8') },
+      baseUrl: url,
+    });
+    const logged = registry.usageLog.size;
+    const verification = registry.verifyLog();
+    await registry.close();
+
+    const widths = [20, 14, 12, 10, 10, 7];
+    const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' ');
+    console.log(`API vs library, ${SECONDS}s per run, ${CONNECTIONS} connections, server with its worker pool, loopback`);
+    console.log(line(['operation', 'library /s', 'API /s', 'API/lib', 'API p99', 'non2xx']));
+    for (const r of rows) console.log(line(r));
+    // autocannon stops counting at the deadline, and warm-up requests are not counted: the log
+    // may hold more entries than counted answers, never fewer.
+    console.log(`usage log after restart: ${logged} entries (>= ${totalOk} answers counted by autocannon); log verifies: ${verification.ok}`);
+    if (logged < totalOk || !verification.ok) {
+      console.error('MISMATCH: not every success is in the log');
+      process.exitCode = 1;
+    }
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
