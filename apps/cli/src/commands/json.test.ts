@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { createHmac } from 'node:crypto';
+import { createHmac, createPrivateKey } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { toSealError } from '@seal/core';
+import { createSoftwareSigner, createTimestampAuthority, createTsaHttpHandler, toSealError } from '@seal/core';
 import { jsonCommand } from './json.js';
 import { PROJECT_ROOT } from '../../../../test-support/corpus.js';
 import { buildTestPki, type TestPki } from '../../../../packages/core/src/pki/test-pki.js';
@@ -161,6 +162,29 @@ describe('seal json sign / verify', () => {
     expect(plain.code).toBe(3);
     expect(JSON.parse(plain.stdout)).toMatchObject({ indication: 'NO_SIGNATURE', signatures: [] });
     expect((await seal('json', 'verify', join(dir, 'doc.json'), '--at', 'yesterday')).code).toBe(64);
+  });
+
+  it('--tsa: B-T through an RFC 3161 TSA over HTTP; verify reports the proven time and level', async () => {
+    const tsa = createTimestampAuthority({ signer: createSoftwareSigner(createPrivateKey(pki.pem('tsa.key')), [pki.der('tsa.pem'), pki.der('root.pem')]), policyOid: '1.3.6.1.4.1.99999.5' });
+    const server: Server = createServer(createTsaHttpHandler(tsa));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const out = join(dir, 'doc-bt.json');
+      const s = await seal('json', 'sign', join(dir, 'doc.json'), '-o', out, ...key, '--tsa', `http://127.0.0.1:${port}/`);
+      expect(s.code, s.stderr).toBe(0);
+      expect(s.stderr).toMatch(/B-T/);
+      const v = await seal('json', 'verify', out, ...trust, '--json');
+      expect(v.code, v.stdout).toBe(0);
+      expect(JSON.parse(v.stdout)).toMatchObject({ signatures: [{ level: 'B-T', signingTimeSource: 'timestamp', timestamp: { valid: true, trusted: true } }] });
+      // An unreachable TSA: exit 69 (ERR_UPSTREAM) or 65, never a seal without its time-stamp.
+      const down = join(dir, 'doc-bt-down.json');
+      const d = await seal('json', 'sign', join(dir, 'doc.json'), '-o', down, ...key, '--tsa', 'http://127.0.0.1:9/');
+      expect(d.code).not.toBe(0);
+      expect(existsSync(down)).toBe(false);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it('through the real binary: a hostile token exits 1 and garbage exits 65, one line on stderr, no stack trace', async () => {
