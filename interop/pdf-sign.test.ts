@@ -21,7 +21,7 @@ import { parsePemCertificates } from '../packages/core/src/signer/load-key.js';
 import { signPdf } from '../packages/core/src/pdf/sign-pdf.js';
 import { parsePdf } from '../packages/core/src/pdf/parser/document.js';
 import { PdfDict, PdfName, isRef } from '../packages/core/src/pdf/parser/objects.js';
-import { buildPdf, onePageObjects } from '../packages/core/src/pdf/testing/build-pdf.js';
+import { buildHybridPdf, buildPdf, onePageObjects } from '../packages/core/src/pdf/testing/build-pdf.js';
 import type { Signer } from '../packages/core/src/signer/signer.js';
 import { toSealError } from '../packages/core/src/errors/index.js';
 import { pdfCommand } from '../apps/cli/src/commands/pdf.js';
@@ -258,6 +258,15 @@ describe('odd inputs', () => {
       checkSealed(input, once, 0, true);
       checkSealed(once, await signPdf(once, ec), 1);
     }
+  });
+
+  it('hybrid-reference file (table + /XRefStm): sealed with a classic table whose /Prev keeps the stream reachable', async () => {
+    const input = buildHybridPdf();
+    const inFile = save(input, 'hybrid-in');
+    qpdfCheck(inFile);
+    const out = await signPdf(input, trustedRsa);
+    checkSealed(input, out, 0, true);
+    expect(parsePdf(out).lastRevision.kind).toBe('table');
   });
 
   it('a stale startxref is followed to the real section as readers do; the output needs no repair', async () => {

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SealError } from '../../errors/index.js';
 import { corpusManifest, corpusOrReport, corpusPath } from '../../../../../test-support/corpus.js';
-import { buildPdf, onePageObjects } from '../testing/build-pdf.js';
+import { buildHybridPdf, buildPdf, onePageObjects } from '../testing/build-pdf.js';
 import { PdfDict, PdfName, PdfRef, PdfStream, PdfString, isArray, parsePdf, Lexer } from './index.js';
 
 const enc = new TextEncoder();
@@ -82,6 +82,16 @@ describe('parsePdf on built files', () => {
     expect(order.map((_, i) => doc.pageAt(i)!.ref.num)).toEqual(order);
     expect(doc.pageAt(5)).toBeUndefined();
     expect(doc.pageCount()).toBe(5);
+  });
+
+  it('reads hybrid-reference files: /XRefStm entries fill in what the table lacks', () => {
+    const doc = parsePdf(buildHybridPdf());
+    expect(doc.repaired).toBe(false);
+    expect(doc.lastRevision.kind).toBe('table');
+    expect(doc.lastRevision.sections[0]!.xrefStm).toBeGreaterThan(0);
+    expect(doc.lookup(2)?.type).toBe(2);
+    expect(doc.pages()).toHaveLength(1);
+    expect(doc.getObject(new PdfRef(2, 0))?.inObjectStream).toBe(6);
   });
 
   it('tolerates junk before %PDF- (offsets relative to the header)', () => {

@@ -114,3 +114,44 @@ export function onePageObjects(text = 'Hello'): Record<number, string> {
     5: '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
   };
 }
+
+/**
+ * A hybrid-reference file (ISO 32000-2 §7.5.8.4): a classic xref table for readers of PDF 1.4
+ * whose trailer's /XRefStm names an xref stream listing the objects kept in an object stream
+ * (here the page tree node, object 2).
+ */
+export function buildHybridPdf(): Uint8Array {
+  const objs = onePageObjects('Hybrid');
+  const parts: string[] = [];
+  let pos = 0;
+  const offsets = new Map<number, number>();
+  const push = (s: string) => {
+    parts.push(s);
+    pos += Buffer.byteLength(s, 'latin1');
+  };
+  push('%PDF-1.5\n%\xe2\xe3\xcf\xd3\n');
+  for (const n of [1, 3, 4, 5]) {
+    offsets.set(n, pos);
+    push(`${n} 0 obj\n${objs[n]}\nendobj\n`);
+  }
+  // Object stream 6 holding object 2 (uncompressed, no filter).
+  const header = '2 0 ';
+  const body = `${objs[2]}\n`;
+  offsets.set(6, pos);
+  push(`6 0 obj\n<< /Type /ObjStm /N 1 /First ${header.length} /Length ${header.length + body.length} >>\nstream\n${header}${body}\nendstream\nendobj\n`);
+  // Xref stream 7: object 2 is compressed in 6 (index 0); W [1 2 1], no filter.
+  const row = (t: number, f2: number, f3: number) => String.fromCharCode(t, (f2 >> 8) & 255, f2 & 255, f3);
+  const data = row(2, 6, 0);
+  const stmAt = pos;
+  offsets.set(7, pos);
+  push(`7 0 obj\n<< /Type /XRef /Size 8 /W [1 2 1] /Index [2 1] /Length ${data.length} >>\nstream\n${data}\nendstream\nendobj\n`);
+  const xrefAt = pos;
+  let t = 'xref\n0 8\n';
+  for (let n = 0; n < 8; n++) {
+    const off = offsets.get(n);
+    t += off !== undefined ? `${String(off).padStart(10, '0')} 00000 n \n` : `0000000000 ${n === 0 ? '65535' : '00000'} f \n`;
+  }
+  push(t);
+  push(`trailer\n<< /Size 8 /Root 1 0 R /XRefStm ${stmAt} >>\nstartxref\n${xrefAt}\n%%EOF\n`);
+  return Buffer.from(parts.join(''), 'latin1');
+}
