@@ -11,6 +11,7 @@ import * as pkijs from 'pkijs';
 import type { Indication, SubIndication } from '../report/index.js';
 import { AlgorithmPolicyError, checkKey, toKeyObject, digestNameForOid, hashBytes, resolveSignatureAlgorithm, verifySignature, type DigestName } from '../pki/algorithms.js';
 import { bytesToHex, parseCertificate, type CertInfo } from '../pki/cert.js';
+import { isGmCms, verifyGmCms } from '../cn/gm-cms.js';
 
 export const OID = {
   signedData: '1.2.840.113549.1.7.2',
@@ -204,16 +205,41 @@ export function verifyCms(der: Uint8Array, opts: CmsVerifyOptions = {}): CmsVeri
   const trimmed = trimDerPadding(der);
   if (!trimmed) return fail('TOTAL_FAILED', 'FORMAT_FAILURE', 'signature container is not a DER SEQUENCE (or has non-zero trailing bytes)');
   if (!tlvStructureOk(trimmed)) return fail('TOTAL_FAILED', 'FORMAT_FAILURE', 'CMS encoding is inconsistent (lengths do not match)');
-  let ci: pkijs.ContentInfo;
-  let sd: pkijs.SignedData;
+  // GM/T 0010 SignedData (SM2 with SM3, contentType 1.2.156.10197.6.1.4.2.2): the Chinese-seal verifier
+  if (isGmCms(trimmed)) {
+    return verifyGmCms(trimmed, {
+      ...(opts.detachedContent ? { detachedContent: opts.detachedContent } : {}),
+      ...(opts.contentDigest && opts.detachedContent ? { contentDigest: opts.contentDigest('sm3') } : {}),
+    });
+  }
+  // Parse by hand down to the SignedData fields and let pkijs parse only the SignerInfo and
+  // EncapsulatedContentInfo: pkijs' schema check of a whole SignedData (certificates included) is
+  // slow, and the certificates are parsed (and cached) by pki/ anyway.
   let sdAsn: asn1js.Sequence;
+  let sd: { version: number; digestAlgorithms: string[]; encapContentInfo: pkijs.EncapsulatedContentInfo; signerInfos: pkijs.SignerInfo[] };
   try {
     const asn = asn1js.fromBER(trimmed);
-    if (asn.offset === -1) throw new Error(asn.result.error);
-    ci = new pkijs.ContentInfo({ schema: asn.result });
-    if (ci.contentType !== OID.signedData) return fail('TOTAL_FAILED', 'FORMAT_FAILURE', `content type ${ci.contentType} is not SignedData`);
-    sdAsn = ci.content as asn1js.Sequence;
-    sd = new pkijs.SignedData({ schema: sdAsn });
+    if (asn.offset === -1 || !(asn.result instanceof asn1js.Sequence)) throw new Error('not a SEQUENCE');
+    const [ctNode, explicit] = asn.result.valueBlock.value;
+    if (!(ctNode instanceof asn1js.ObjectIdentifier) || !(explicit instanceof asn1js.Constructed) || explicit.idBlock.tagClass !== 3 || explicit.idBlock.tagNumber !== 0) throw new Error('not a ContentInfo');
+    const ct = ctNode.valueBlock.toString();
+    if (ct !== OID.signedData) return fail('TOTAL_FAILED', 'FORMAT_FAILURE', `content type ${ct} is not SignedData`);
+    const inner = explicit.valueBlock.value[0];
+    if (!(inner instanceof asn1js.Sequence)) throw new Error('no SignedData');
+    sdAsn = inner;
+    const items = sdAsn.valueBlock.value;
+    const [ver, algs, encap] = items;
+    const last = items[items.length - 1];
+    if (!(ver instanceof asn1js.Integer) || !(algs instanceof asn1js.Set) || !(encap instanceof asn1js.Sequence) || !(last instanceof asn1js.Set) || items.length < 4) throw new Error('bad SignedData');
+    for (const mid of items.slice(3, -1)) {
+      if (mid.idBlock.tagClass !== 3 || (mid.idBlock.tagNumber !== 0 && mid.idBlock.tagNumber !== 1)) throw new Error('unexpected SignedData field');
+    }
+    sd = {
+      version: ver.valueBlock.valueDec,
+      digestAlgorithms: algs.valueBlock.value.map((a) => new pkijs.AlgorithmIdentifier({ schema: a }).algorithmId),
+      encapContentInfo: new pkijs.EncapsulatedContentInfo({ schema: encap }),
+      signerInfos: last.valueBlock.value.map((x) => new pkijs.SignerInfo({ schema: x })),
+    };
   } catch {
     return fail('TOTAL_FAILED', 'FORMAT_FAILURE', 'CMS SignedData cannot be parsed');
   }
@@ -274,7 +300,7 @@ export function verifyCms(der: Uint8Array, opts: CmsVerifyOptions = {}): CmsVeri
   }
   r.digestAlgorithm = digest;
   // RFC 5652 5.1: digestAlgorithms lists the signer's digest algorithm (nothing else is signed here)
-  if (!sd.digestAlgorithms.some((a) => a.algorithmId === si.digestAlgorithm.algorithmId) || (sd.version !== 1 && sd.version !== 3)) {
+  if (!sd.digestAlgorithms.includes(si.digestAlgorithm.algorithmId) || (sd.version !== 1 && sd.version !== 3)) {
     return fail('TOTAL_FAILED', 'FORMAT_FAILURE', 'SignedData digestAlgorithms or version inconsistent with its SignerInfo');
   }
   // content digest

@@ -226,13 +226,23 @@ export function resolveSignatureAlgorithm(alg: AlgorithmIdentifierLike, digest: 
 const MIN_RSA_BITS = 2048 - 64; // tolerate a few short moduli (e.g. 2047 bits) from old generators
 const ALLOWED_CURVES = new Set(['prime256v1', 'secp384r1', 'secp521r1', 'brainpoolP256r1', 'brainpoolP384r1', 'brainpoolP512r1', 'P-256', 'P-384', 'P-521']);
 
+const keyCache = new Map<string, KeyObject>();
+
+/** SPKI DER -> KeyObject (memoised: the same CA and signer keys come back for every document). */
 export function toKeyObject(publicKey: Uint8Array | KeyObject): KeyObject {
   if (publicKey instanceof Uint8Array) {
+    const id = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('base64');
+    const hit = keyCache.get(id);
+    if (hit) return hit;
+    let key: KeyObject;
     try {
-      return createPublicKey({ key: Buffer.from(publicKey), format: 'der', type: 'spki' });
+      key = createPublicKey({ key: Buffer.from(publicKey), format: 'der', type: 'spki' });
     } catch {
       throw new AlgorithmPolicyError('unsupported or malformed public key', 'unsupported');
     }
+    if (keyCache.size >= 1000) keyCache.clear();
+    keyCache.set(id, key);
+    return key;
   }
   return publicKey;
 }
