@@ -3,7 +3,9 @@
  * old VRI keys), the same bytes are stored once, VRI entries for one key are united; extendPdf
  * fails closed (only SealError, never a crash or a partial result) on mutated sealed files.
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -106,6 +108,7 @@ describe('extendPdf fails closed', () => {
   let signer: Signer;
   let timestamper: Timestamper;
   let sealed: Uint8Array;
+  let crls: Uint8Array[];
   const rootDer = () => der(read('root-ca.pem').toString('latin1').replace(/-----[^-]+-----|\s/g, ''));
 
   beforeAll(async () => {
@@ -113,6 +116,23 @@ describe('extendPdf fails closed', () => {
     const tsaSigner = loadSignerFromPem({ certPem: read('tsa.pem'), keyPem: read('tsa.key.pem'), chainPems: [read('root-ca.pem')] });
     timestamper = createTimestampAuthority({ signer: tsaSigner, policyOid: '1.3.6.1.4.1.99999.2' }).timestamper;
     sealed = await signPdf(buildPdf({ objects: onePageObjects(), root: 1 }), signer, { level: 'B-T', timestamper });
+    // empty CRLs of the dev seal CA and root, made by openssl (an independent implementation)
+    const dir = mkdtempSync(join(tmpdir(), 'ltv-crl-'));
+    writeFileSync(join(dir, 'index.txt'), '');
+    writeFileSync(join(dir, 'ca.cnf'), `[ca]\ndefault_ca=d\n[d]\ndatabase=${dir}/index.txt\ndefault_md=sha256\ndefault_crl_days=3650\n`);
+    crls = ['seal-ca', 'root-ca'].map((ca) => {
+      const out = join(dir, `${ca}.crl`);
+      execFileSync('openssl', ['ca', '-gencrl', '-config', join(dir, 'ca.cnf'), '-cert', join(CERTS, `${ca}.pem`), '-keyfile', join(CERTS, `${ca}.key.pem`), '-out', out], { stdio: 'ignore' });
+      return new Uint8Array(readFileSync(out));
+    });
+  });
+
+  it('with CRLs for the chains the sealed file becomes B-LTA', async () => {
+    const out = await extendPdf(sealed, { level: 'B-LTA', tsa: timestamper, crls, trustAnchors: [rootDer()] });
+    expect(Buffer.compare(Buffer.from(out.subarray(0, sealed.length)), Buffer.from(sealed))).toBe(0);
+    const d = dssOf(out);
+    expect(d.CRLs).toHaveLength(2);
+    expect(d.Certs.length).toBeGreaterThanOrEqual(4);
   });
 
   it('B-LTA without a TSA and unknown levels are input errors', async () => {
@@ -127,17 +147,18 @@ describe('extendPdf fails closed', () => {
 
   it('mutated sealed files: only SealError, and any output keeps the input as a prefix', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: sealed.length - 1 }), fc.integer({ min: 1, max: 255 }), fc.boolean(), async (pos, x, truncate) => {
-        const bad = truncate ? sealed.slice(0, pos) : sealed.slice();
-        if (!truncate) bad[pos] = bad[pos]! ^ x;
+      fc.asyncProperty(fc.integer({ min: 0, max: sealed.length - 1 }), fc.integer({ min: 1, max: 255 }), fc.constantFrom('flip', 'truncate', 'append'), async (pos, x, how) => {
+        // copies (a Buffer's slice() is a view: flipping a byte there would change `sealed` itself)
+        const bad = how === 'truncate' ? Uint8Array.from(sealed.subarray(0, pos)) : how === 'append' ? new Uint8Array(Buffer.concat([sealed, Buffer.from('\n'.repeat(1 + (x % 3)))])) : Uint8Array.from(sealed);
+        if (how === 'flip') bad[pos] = bad[pos]! ^ x;
         try {
-          const out = await extendPdf(bad, { level: 'B-LTA', tsa: timestamper, crls: [], trustAnchors: [rootDer()] });
+          const out = await extendPdf(bad, { level: 'B-LT', crls, trustAnchors: [rootDer()] });
           expect(Buffer.compare(Buffer.from(out.subarray(0, bad.length)), Buffer.from(bad))).toBe(0);
         } catch (err) {
           expect(err).toBeInstanceOf(SealError);
         }
       }),
-      { numRuns: 60 },
+      { numRuns: 50 },
     );
-  }, 30_000);
+  }, 60_000);
 });

@@ -8,7 +8,8 @@
  * Every step is an incremental update: the input is a byte-identical prefix of the output and
  * every earlier signature stays valid.
  */
-import { InputInvalidError } from '../../errors/index.js';
+import { InputInvalidError, PdfMalformedError, SealError } from '../../errors/index.js';
+import type { PdfDocument } from '../parser/document.js';
 import type { CmsHash } from '../../cms/signed-data.js';
 import type { RevocationFetcher } from '../../pki/validate-path.js';
 import type { Timestamper } from '../../tsa/timestamper.js';
@@ -69,9 +70,9 @@ export async function extendPdfDetailed(bytes: Uint8Array, options: ExtendPdfOpt
   };
   const steps: ExtendPdfResult['steps'] = [];
   let current = bytes;
-  let doc = parsePdf(current);
+  let doc = readPdf(current);
   // fail early (before asking a TSA) when the document cannot be extended
-  let gathered = await gatherValidationData(doc, gatherOpts);
+  let gathered = await failClosed(gatherValidationData(doc, gatherOpts));
   const probe = timestamper ? await probeTimestamp(timestamper, hash) : undefined;
 
   // B-LT needs B-T: a signature without its own time-stamp gets a document time-stamp first
@@ -81,11 +82,11 @@ export async function extendPdfDetailed(bytes: Uint8Array, options: ExtendPdfOpt
     if (!timestamper) throw new InputInvalidError(`signature "${untimed[0]!.fieldName}" has no time-stamp (B-B): B-LT needs a TSA to add a document time-stamp`);
     const ts = await addDocumentTimestamp(doc, { timestamper, hash, ...(probe ? { probeToken: probe } : {}) });
     current = concatOutput(ts.input, ts.update);
-    doc = parsePdf(current);
+    doc = readPdf(current);
     steps.push('document-timestamp');
-    gathered = await gatherValidationData(doc, { ...gatherOpts, ...(level === 'B-LTA' && probe ? { extraTokens: [probe] } : {}) });
+    gathered = await failClosed(gatherValidationData(doc, { ...gatherOpts, ...(level === 'B-LTA' && probe ? { extraTokens: [probe] } : {}) }));
   } else if (level === 'B-LTA' && probe) {
-    gathered = await gatherValidationData(doc, { ...gatherOpts, extraTokens: [probe] });
+    gathered = await failClosed(gatherValidationData(doc, { ...gatherOpts, extraTokens: [probe] }));
   }
 
   const dss = addDss(doc, gathered);
@@ -93,10 +94,29 @@ export async function extendPdfDetailed(bytes: Uint8Array, options: ExtendPdfOpt
   steps.push('dss');
 
   if (level === 'B-LTA') {
-    doc = parsePdf(current);
+    doc = readPdf(current);
     const ts = await addDocumentTimestamp(doc, { timestamper: timestamper!, hash, ...(probe ? { probeToken: probe } : {}) });
     current = concatOutput(ts.input, ts.update);
     steps.push('document-timestamp');
   }
   return { bytes: current, steps, gathered };
+}
+
+/** Anything but a SealError while reading the document is a malformed document (never a crash). */
+function readPdf(bytes: Uint8Array): PdfDocument {
+  try {
+    return parsePdf(bytes);
+  } catch (err) {
+    if (err instanceof SealError) throw err;
+    throw new PdfMalformedError('malformed PDF', { cause: err });
+  }
+}
+
+async function failClosed<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (err) {
+    if (err instanceof SealError) throw err;
+    throw new PdfMalformedError('malformed PDF: its signatures cannot be read', { cause: err });
+  }
 }

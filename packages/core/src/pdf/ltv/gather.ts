@@ -193,6 +193,7 @@ export async function gatherValidationData(doc: PdfDocument, opts: GatherOptions
   const gatherToken = async (token: Uint8Array, out: Collector, what: string): Promise<void> => {
     const cms = verifyCms(token, { forbidEncapsulatedWithDetached: false });
     if (!cms.parsed || !cms.signerCertificate) throw new InputInvalidError(`${what}: the time-stamp token has no readable signer certificate`);
+    if (!cms.intact || !cms.valid) throw new InputInvalidError(`${what}: the time-stamp token does not verify (${cms.subIndication ?? 'invalid'})`);
     p.pool.push(...parseAll(cms.certificates));
     await gatherChain(cms.signerCertificate, p, opts.at ?? peekTimestamp(token)?.genTime ?? new Date(), opts, out);
   };
@@ -217,7 +218,7 @@ export async function gatherValidationData(doc: PdfDocument, opts: GatherOptions
       if (!br || br[0] !== 0 || br[1] > br[2] || br[2] + br[3] > len) throw new InputInvalidError(`signature "${s.field.name}" has an invalid /ByteRange`);
       const parts = [doc.bytes.subarray(0, br[1]), doc.bytes.subarray(br[2], br[2] + br[3])];
       const cms = verifyCms(contents.bytes, { detachedContent: parts, forbidEncapsulatedWithDetached: false });
-      if (!cms.parsed || !cms.signerCertificate || !cms.intact) {
+      if (!cms.parsed || !cms.signerCertificate || !cms.intact || !cms.valid) {
         throw new InputInvalidError(`signature "${s.field.name}" does not verify (${cms.subIndication ?? 'no signer certificate'}); it cannot be extended`);
       }
       p.pool.push(...parseAll(cms.certificates));
