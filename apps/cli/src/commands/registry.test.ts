@@ -37,6 +37,8 @@ describe('seal registry commands', () => {
     const created = JSON.parse(boot.out) as { apiKey: string; account: { id: string; role: string } };
     expect(created.account.role).toBe('admin');
     expect((await run(['bootstrap-admin', '--name', 'again', '--db', db])).code).toBe('ERR_CONFLICT');
+    // a fresh database has an empty, trivially intact log
+    expect(JSON.parse((await run(['verify-log', '--db', db, '--json'])).out)).toMatchObject({ ok: true, entries: 0 });
 
     // the library does the rest of the work with the admin the CLI made
     const reg = await openDevRegistry(db);
