@@ -52,7 +52,10 @@ export function sm2KeyPairFromPrivateKey(key: KeyObject | string | Uint8Array): 
   } catch {
     throw keyError('unreadable SM2 private key');
   }
-  if (ko.type !== 'private' || ko.asymmetricKeyType !== 'ec' || ko.asymmetricKeyDetails?.namedCurve !== 'SM2') {
+  // node reports keys made by generateKeyPairSync('ec', SM2) as 'ec'/'SM2', but an SM2 key read
+  // from a file (OpenSSL 3 decodes it as EVP_PKEY_SM2) with no type at all: the SPKI decides then.
+  const nodeSm2 = ko.asymmetricKeyType === 'ec' && ko.asymmetricKeyDetails?.namedCurve === 'SM2';
+  if (ko.type !== 'private' || (!nodeSm2 && ko.asymmetricKeyType !== undefined)) {
     throw keyError('not an SM2 private key');
   }
   const der = new Uint8Array(ko.export({ format: 'der', type: 'pkcs8' }));

@@ -8,8 +8,9 @@
  * the Signer -> /Contents patched in place. The input is a byte-identical prefix of the output.
  */
 import { X509Certificate, createHash } from 'node:crypto';
-import { InputInvalidError, SealError } from '../errors/index.js';
+import { AlgorithmUnsupportedError, InputInvalidError, SealError } from '../errors/index.js';
 import { createCmsSignature, estimateCmsSize, type CmsHash, type CmsSignatureSetup, type Timestamper } from '../cms/sign.js';
+import { createGmCmsSignature, estimateGmCmsSize } from '../cn/gm-cms.js';
 import { parseCertificateInfo } from '../asn1/certificate.js';
 import { checkCertificateUsable } from '../signer/load-key.js';
 import type { Signer } from '../signer/signer.js';
@@ -141,6 +142,10 @@ export async function signPdfParts(bytes: Uint8Array, signer: Signer, options: S
   const hash = options.hash ?? 'SHA-256';
   const subFilter = options.subFilter ?? 'ETSI.CAdES.detached';
   if (subFilter !== 'ETSI.CAdES.detached' && subFilter !== 'adbe.pkcs7.detached') throw new InputInvalidError(`unsupported SubFilter ${String(subFilter)}`);
+  // SM2 keys: a GM/T 0010 SignedData with SM3 and SM2-with-SM3 (cn/gm-cms.ts); B-B only
+  const gm = signer.keyType === 'SM2';
+  if (gm && options.hash !== undefined) throw new AlgorithmUnsupportedError(`an SM2 key signs with SM3, not ${options.hash}`);
+  if (gm && level !== 'B-B') throw new AlgorithmUnsupportedError(`level ${level} is not supported with an SM2 key (B-B only)`);
 
   const cmsSetup: CmsSignatureSetup = {
     hash,
@@ -152,7 +157,11 @@ export async function signPdfParts(bytes: Uint8Array, signer: Signer, options: S
   };
   const cacheKey = `${hash} ${cmsSetup.profile} ${options.rsaScheme ?? ''} ${level === 'B-T' ? (options.tsaUrl ?? 'custom') : ''}`;
   const canCache = level === 'B-B' || !options.timestamper;
-  let size = canCache ? await contentsSize(cmsSetup, cacheKey) : await estimateCmsSize(cmsSetup);
+  let size = gm
+    ? await estimateGmCmsSize(signer, cmsSetup.profile, subFilter === 'adbe.pkcs7.detached' ? signingTime : undefined)
+    : canCache
+      ? await contentsSize(cmsSetup, cacheKey)
+      : await estimateCmsSize(cmsSetup);
 
   const doc = parsePdf(bytes);
   const vis = options.visible;
@@ -180,9 +189,11 @@ export async function signPdfParts(bytes: Uint8Array, signer: Signer, options: S
 
   for (let attempt = 0; ; attempt++) {
     const prepared = prepareSignature(doc, { ...setupBase, contentsSize: size });
-    const h = createHash(hash === 'SHA-256' ? 'sha256' : hash === 'SHA-384' ? 'sha384' : 'sha512');
+    const h = createHash(gm ? 'sm3' : hash === 'SHA-256' ? 'sha256' : hash === 'SHA-384' ? 'sha384' : 'sha512');
     for (const part of prepared.signedParts()) h.update(part);
-    const cms = await createCmsSignature({ ...cmsSetup, contentDigest: h.digest() });
+    const cms = gm
+      ? await createGmCmsSignature({ signer, contentDigest: h.digest(), ...(cmsSetup.profile ? { profile: cmsSetup.profile } : {}), ...(cmsSetup.signingTime ? { signingTime: cmsSetup.signingTime } : {}) })
+      : await createCmsSignature({ ...cmsSetup, contentDigest: h.digest() });
     if (cms.length <= prepared.contentsSize) {
       prepared.embed(cms);
       return { input: prepared.input, update: prepared.update };

@@ -20,6 +20,8 @@ import { InputInvalidError, KeyPasswordError, SealError } from '../errors/index.
 import { parsePkcs12 } from './pkcs12.js';
 import type { Signer } from './signer.js';
 import { createSoftwareSigner } from './software.js';
+import { createSm2Signer } from '../cn/sm2-signer.js';
+import { parseCertificate as parseSm2Certificate, verifyCertificateSignature as verifySm2CertificateSignature } from '../cn/sm2-cert.js';
 
 export type PemInput = string | Uint8Array;
 
@@ -196,6 +198,44 @@ function chainPool(chainPems: readonly PemInput[] | undefined): Uint8Array[] {
   return (chainPems ?? []).flatMap((p) => parsePemCertificates(p));
 }
 
+/** Is this an SM2 key? node gives SM2 keys read from files no asymmetricKeyType: the SPKI's curve decides. */
+function isSm2Key(key: KeyObject): boolean {
+  if (key.asymmetricKeyType === 'ec') return key.asymmetricKeyDetails?.namedCurve === 'SM2';
+  if (key.asymmetricKeyType !== undefined) return false;
+  try {
+    const spki = createPublicKey(key).export({ type: 'spki', format: 'der' });
+    const curve = Buffer.from([0x06, 0x08, 0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x01, 0x82, 0x2d]); // OID 1.2.156.10197.1.301
+    return spki.subarray(0, 32).includes(curve);
+  } catch {
+    return false;
+  }
+}
+
+/** The SM2 chain from `leaf` upwards (node cannot check SM2 certificate signatures: cn/ does). */
+function orderSm2Chain(leaf: Uint8Array, pool: readonly Uint8Array[]): Uint8Array[] {
+  try {
+    const certs = pool.filter((c) => !sameBytes(c, leaf)).map((c) => parseSm2Certificate(c));
+    const chain = [parseSm2Certificate(leaf)];
+    for (let guard = 0; guard < 16; guard++) {
+      const current = chain[chain.length - 1]!;
+      if (sameBytes(current.subjectDer, current.issuerDer) && verifySm2CertificateSignature(current, current)) break;
+      const next = certs.find((c) => !chain.includes(c) && sameBytes(c.subjectDer, current.issuerDer) && verifySm2CertificateSignature(current, c));
+      if (next === undefined) break;
+      chain.push(next);
+    }
+    return chain.map((c) => c.der);
+  } catch (err) {
+    if (err instanceof SealError) throw err;
+    throw new SealError('ERR_CERT_INVALID', 'a certificate cannot be read', { cause: err });
+  }
+}
+
+/** The software Signer for a key: the SM2 Signer (cn/) for SM2 keys, createSoftwareSigner otherwise. */
+function signerFor(key: KeyObject, leaf: Uint8Array, pool: readonly Uint8Array[]): Signer {
+  if (isSm2Key(key)) return createSm2Signer(key, orderSm2Chain(leaf, pool));
+  return createSoftwareSigner(key, orderChain(leaf, pool));
+}
+
 /** A Signer from a PEM certificate (+ chain) and a PEM private key. */
 export function loadSignerFromPem(options: LoadPemOptions): Signer {
   const certs = parsePemCertificates(options.certPem);
@@ -204,7 +244,7 @@ export function loadSignerFromPem(options: LoadPemOptions): Signer {
   const pool = [...certs.slice(1), ...chainPool(options.chainPems)];
   const key = loadPrivateKeyFromPem(options.keyPem, options.keyPassword);
   if (!keyMatches(key, leaf)) throw new SealError('ERR_KEY_MISMATCH', 'the private key does not belong to the certificate');
-  return createSoftwareSigner(key, orderChain(leaf, pool));
+  return signerFor(key, leaf, pool);
 }
 
 /** A Signer from a PKCS#12 file (the key, its certificate and any chain certificates inside). */
@@ -222,7 +262,7 @@ export function loadSignerFromP12(bytes: Uint8Array, password: string, options: 
       throw new SealError('ERR_KEY_INVALID', 'PKCS#12: the private key cannot be read');
     }
     const leaf = contents.certificates.find((c) => keyMatches(key, c.der));
-    if (leaf !== undefined) return createSoftwareSigner(key, orderChain(leaf.der, pool));
+    if (leaf !== undefined) return signerFor(key, leaf.der, pool);
   }
   throw new SealError('ERR_KEY_MISMATCH', 'PKCS#12: no certificate inside belongs to the private key');
 }
