@@ -4,11 +4,11 @@
  * fails closed (only SealError, never a crash or a partial result) on mutated sealed files.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../../../../test-support/corpus.js';
 import { SealError } from '../../errors/index.js';
 import { loadSignerFromPem } from '../../signer/load-key.js';
@@ -109,6 +109,10 @@ describe('extendPdf fails closed', () => {
   let timestamper: Timestamper;
   let sealed: Uint8Array;
   let crls: Uint8Array[];
+  let dir = '';
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
   const rootDer = () => der(read('root-ca.pem').toString('latin1').replace(/-----[^-]+-----|\s/g, ''));
 
   beforeAll(async () => {
@@ -117,7 +121,7 @@ describe('extendPdf fails closed', () => {
     timestamper = createTimestampAuthority({ signer: tsaSigner, policyOid: '1.3.6.1.4.1.99999.2' }).timestamper;
     sealed = await signPdf(buildPdf({ objects: onePageObjects(), root: 1 }), signer, { level: 'B-T', timestamper });
     // empty CRLs of the dev seal CA and root, made by openssl (an independent implementation)
-    const dir = mkdtempSync(join(tmpdir(), 'ltv-crl-'));
+    dir = mkdtempSync(join(tmpdir(), 'ltv-crl-'));
     writeFileSync(join(dir, 'index.txt'), '');
     writeFileSync(join(dir, 'ca.cnf'), `[ca]\ndefault_ca=d\n[d]\ndatabase=${dir}/index.txt\ndefault_md=sha256\ndefault_crl_days=3650\n`);
     crls = ['seal-ca', 'root-ca'].map((ca) => {
