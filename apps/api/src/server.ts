@@ -182,7 +182,17 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
       credentialsFile,
       async close() {
         stopCrl();
-        await running.app.close(); // drains in-flight requests, then closes the engine pool
+        // Drain: in-flight requests finish; keep-alive connections are closed as soon as they
+        // go idle (else close() would wait for the keep-alive timeout); a hard stop after 30 s.
+        const server = running.app.server;
+        const idle = setInterval(() => server.closeIdleConnections(), 50);
+        const hard = setTimeout(() => server.closeAllConnections(), 30_000);
+        try {
+          await running.app.close(); // then the onClose hook stops the engine pool
+        } finally {
+          clearInterval(idle);
+          clearTimeout(hard);
+        }
         await registry.close(); // flushes the usage log
       },
     };
