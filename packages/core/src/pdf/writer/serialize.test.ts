@@ -45,6 +45,17 @@ describe('serializeObject', () => {
     );
   });
 
+  it('writes long zero hex strings (signature placeholders) from a cached buffer, byte-exact', () => {
+    for (const n of [512, 600, 600, 8192]) {
+      const text = serializeObject(new PdfDict([['Contents', new PdfString(new Uint8Array(n), true)]])).toBytes();
+      expect(Buffer.from(text).toString('latin1')).toBe(`<</Contents <${'0'.repeat(2 * n)}>>>`);
+    }
+    const nonZero = new Uint8Array(600);
+    nonZero[599] = 1;
+    const back = new Lexer(serializeObject(new PdfString(nonZero, true)).toBytes()).parseObject() as PdfString;
+    expect(back.bytes[599]).toBe(1);
+  });
+
   it('writes numbers without exponents and text strings as PDFDocEncoding or UTF-16BE', () => {
     expect(serializeNumber(1e-7)).toBe('0');
     expect(serializeNumber(123456789.5)).toBe('123456789.5');

@@ -46,6 +46,25 @@ export function textString(text: string): PdfString {
   return new PdfString(b, true);
 }
 
+function isZero(b: Uint8Array): boolean {
+  for (let i = 0; i < b.length; i++) if (b[i] !== 0) return false;
+  return true;
+}
+
+const zeroHexCache = new Map<number, Uint8Array>();
+/** `<00...00>` for n zero bytes (signature placeholders), cached: callers only copy it. */
+function zeroHex(n: number): Uint8Array {
+  let z = zeroHexCache.get(n);
+  if (!z) {
+    z = Buffer.alloc(2 * n + 2, 0x30);
+    z[0] = 0x3c;
+    z[z.length - 1] = 0x3e;
+    if (zeroHexCache.size > 16) zeroHexCache.clear();
+    zeroHexCache.set(n, z);
+  }
+  return z;
+}
+
 /** Serialise a direct object (a stream is written with its dictionary and data). Output is latin1 text plus stream bytes. */
 export function serializeObject(o: PdfObject, out: Chunks = new Chunks()): Chunks {
   if (o === null) out.text('null');
@@ -53,7 +72,10 @@ export function serializeObject(o: PdfObject, out: Chunks = new Chunks()): Chunk
   else if (o === false) out.text('false');
   else if (typeof o === 'number') out.text(serializeNumber(o));
   else if (o instanceof PdfName) out.text(serializeName(o.name));
-  else if (o instanceof PdfString) out.text(o.hex ? serializeHex(o.bytes) : serializeLiteral(o.bytes));
+  else if (o instanceof PdfString) {
+    if (o.hex && o.bytes.length >= 512 && isZero(o.bytes)) out.bytes(zeroHex(o.bytes.length));
+    else out.text(o.hex ? serializeHex(o.bytes) : serializeLiteral(o.bytes));
+  }
   else if (o instanceof PdfRef) out.text(`${o.num} ${o.gen} R`);
   else if (Array.isArray(o)) {
     out.text('[');
