@@ -494,6 +494,15 @@ describe('seal pdf sign (CLI)', () => {
     expect(await inProcess([out1, '-o', out2, ...ecKey])).toBe(0);
     checkSealed(readFileSync(out1), readFileSync(out2), 1);
     expect(await inProcess([out1, '-o', join(dir, 'x.pdf'), ...ecKey, '--level', 'B-LT'])).toBe(64);
+    expect(await inProcess([out1, '-o', join(dir, 'x.pdf'), ...ecKey, '--hash', 'MD5'])).toBe(64);
+    // RSA-PSS with SHA-384 on request.
+    const out3 = join(dir, 'cli-3.pdf');
+    expect(await inProcess([out2, '-o', out3, '--p12', join(CERTS, 'agency-b-rsa.p12'), '--password', 'dev-only', '--chain', join(CERTS, 'chain.pem'), '--rsa-pss', '--hash', 'SHA-384'])).toBe(0);
+    checkSealed(readFileSync(out2), readFileSync(out3), 2);
+    expect(pdfsig(out3)[2]).toContain('Signing Hash Algorithm: SHA-384');
+    const cms = join(dir, 'pss.der');
+    writeFileSync(cms, signaturesByScan(readFileSync(out3))[2]!.cms);
+    expect(execFileSync('openssl', ['cms', '-cmsout', '-print', '-inform', 'DER', '-in', cms], { encoding: 'utf8' })).toContain('rsassaPss');
     expect(await inProcess([out1, '-o', join(dir, 'x.pdf'), ...ecKey, '--rect', '1,2,3,4'])).toBe(64);
   });
 

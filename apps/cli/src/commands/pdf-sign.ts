@@ -2,7 +2,8 @@
  * `seal pdf sign IN.pdf -o OUT.pdf KEY [--chain PEM]... [--level B-B|B-T|B-LT|B-LTA] [--tsa URL]
  *   [--crl FILE]... [--trust PEM]... [--offline] (B-LT/B-LTA: validation data for the DSS, see pdf extend)
  *   [--visible --page N --rect x,y,w,h --image FILE [--qr URL]] [--certify 1|2|3] [--field NAME]
- *   [--reason T] [--location T] [--subfilter ETSI.CAdES.detached|adbe.pkcs7.detached]`
+ *   [--reason T] [--location T] [--subfilter ETSI.CAdES.detached|adbe.pkcs7.detached]
+ *   [--hash SHA-256|SHA-384|SHA-512] [--rsa-pss]`
  * A thin layer over signPdf. The output is written to a temporary file and renamed, so a
  * failure never leaves a partial or empty OUT.pdf behind.
  */
@@ -27,6 +28,8 @@ const SIGN_OPTIONS = {
   reason: { type: 'string' },
   location: { type: 'string' },
   subfilter: { type: 'string' },
+  hash: { type: 'string' },
+  'rsa-pss': { type: 'boolean' },
   crl: { type: 'string', multiple: true },
   trust: { type: 'string', multiple: true },
   offline: { type: 'boolean' },
@@ -81,9 +84,13 @@ export async function pdfSignCommand(argv: string[]): Promise<number> {
   if (subFilter !== 'ETSI.CAdES.detached' && subFilter !== 'adbe.pkcs7.detached') {
     throw new UsageError('--subfilter must be ETSI.CAdES.detached or adbe.pkcs7.detached');
   }
+  const hash = v.hash ?? 'SHA-256';
+  if (hash !== 'SHA-256' && hash !== 'SHA-384' && hash !== 'SHA-512') throw new UsageError('--hash must be SHA-256, SHA-384 or SHA-512');
   const options: SignPdfOptions = {
     level,
     subFilter,
+    hash,
+    ...(v['rsa-pss'] ? { rsaScheme: 'RSA-PSS' as const } : {}),
     ...(v.tsa !== undefined ? { tsaUrl: v.tsa } : {}),
     ...(v.reason !== undefined ? { reason: v.reason } : {}),
     ...(v.location !== undefined ? { location: v.location } : {}),
