@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compactVerify, importX509 } from 'jose';
-import { checkInclusionProof } from '@seal/registry';
+import { checkConsistencyProof, checkInclusionProof } from '@seal/registry';
 import { ApiError, SealClient, type Problem } from '@seal/client';
 import { CERTS_DEV, startHarness, type Harness } from './testing/harness.js';
 
@@ -146,6 +146,19 @@ describe('JSON sealing and public verification', () => {
     expect(bad.report.indication).toBe('TOTAL_FAILED');
   });
 
+  it('proves the log consistent between two checkpoints', async () => {
+    const first = await h.client().checkpoint();
+    await h.client(0, 'operator').sealJson(A().seals[0]!.id, { payload: { more: true } });
+    const second = await h.client().checkpoint();
+    expect(second.treeSize).toBeGreaterThan(first.treeSize);
+    expect(second.note).toContain(String(second.treeSize));
+    const proof = await h.client().consistencyProof(first.treeSize, second.treeSize);
+    expect(checkConsistencyProof(proof, first.rootHash, second.rootHash)).toBe(true);
+    expect(checkConsistencyProof(proof, first.rootHash, first.rootHash)).toBe(false);
+    const tooBig = await h.server.app.inject({ method: 'GET', url: `/v1/log/consistency?from=1&to=${second.treeSize + 1000}` });
+    expect(tooBig.statusCode).toBe(404);
+  });
+
   it('seals in JSON serialization and verifies it', async () => {
     const seal = A().seals.find((s) => s.algorithm.startsWith('RSA'))!;
     const res = await h.client(0, 'operator').sealJson(seal.id, { payload: [1, 2, 3], format: 'json' });
@@ -238,6 +251,13 @@ describe('seal lifecycle', () => {
     writeFileSync(goodPem, leafPem((await h.client(0, 'operator').getSeal(A().seals[0]!.id)).certificateChain));
     const good = await run('openssl', ['ocsp', '-issuer', join(CERTS_DEV, 'seal-ca.pem'), '-cert', goodPem, '-url', `${h.server.url}/v1/ocsp`, '-CAfile', join(CERTS_DEV, 'chain.pem')]);
     expect(good).toMatch(/seal-a\.pem: good/);
+    // The GET form of RFC 6960 gives the same answer for the same request (openssl makes it).
+    const reqFile = join(work, 'req.der');
+    await run('openssl', ['ocsp', '-issuer', join(CERTS_DEV, 'seal-ca.pem'), '-cert', sealPem, '-no_nonce', '-reqout', reqFile]);
+    const getResp = join(work, 'resp-get.der');
+    writeFileSync(getResp, await h.client().ocspGet(new Uint8Array(readFileSync(reqFile))));
+    const getText = await run('openssl', ['ocsp', '-respin', getResp, '-issuer', join(CERTS_DEV, 'seal-ca.pem'), '-cert', sealPem, '-CAfile', join(CERTS_DEV, 'chain.pem')]);
+    expect(getText).toMatch(/revoked/);
 
     // The CRL served over HTTP verifies under the CA and lists the serial with the reason.
     const crl = await h.client().crl(revoked.caId);
