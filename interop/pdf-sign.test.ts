@@ -399,6 +399,29 @@ describe('visible seal', () => {
     expect(jsQR(crop, 150, 150)?.data).toBe(url);
   });
 
+  it('on a page with /Rotate 90 (inherited) the seal reads upright: red left, blue right as displayed', async () => {
+    const png = encodePng(40, 20, (x) => (x < 20 ? [230, 0, 0, 255] : [0, 0, 230, 255]));
+    const objs = { ...onePageObjects('Rotated'), 2: '<< /Type /Pages /Kids [3 0 R] /Count 1 /Rotate 90 >>' };
+    const input = buildPdf({ objects: objs, root: 1 });
+    const out = await signPdf(input, rsa, { visible: { page: 1, rect: [100, 100, 200, 100], image: png } });
+    checkSealed(input, out, 0);
+    const prefix = join(dir, `rot-${++seq}`);
+    execFileSync('pdftoppm', ['-r', '72', '-png', '-singlefile', save(out), prefix]);
+    const img = PNG.sync.read(readFileSync(`${prefix}.png`));
+    expect([img.width, img.height]).toEqual([792, 612]); // displayed landscape
+    // Displayed (clockwise 90): X = y, Y (from top) = x. The seal box is X 100..200, Y 100..300.
+    const at = (X: number, Y: number): [number, number, number] => {
+      const i = (Y * img.width + X) * 4;
+      return [img.data[i]!, img.data[i + 1]!, img.data[i + 2]!];
+    };
+    expect(isRed(at(120, 200))).toBe(true);
+    // The picture (2:1) is fitted upright into the 100 x 200 displayed box: white above and below it.
+    expect(isWhite(at(120, 140))).toBe(true);
+    expect(isWhite(at(180, 260))).toBe(true);
+    const [r, g, b] = at(180, 200);
+    expect(b > 180 && r < 90 && g < 90).toBe(true);
+  });
+
   it('refuses a page that does not exist and a non-image file', async () => {
     const input = buildPdf({ objects: onePageObjects(), root: 1 });
     await expect(signPdf(input, rsa, { visible: { page: 2, rect: [0, 0, 10, 10] } })).rejects.toMatchObject({ code: 'ERR_INPUT_INVALID' });

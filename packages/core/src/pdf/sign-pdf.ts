@@ -177,8 +177,9 @@ export async function signPdfParts(bytes: Uint8Array, signer: Signer, options: S
       ? {
           page: vis.page,
           rect: vis.rect,
-          appearance: (upd, w, h) =>
+          appearance: (upd, w, h, rotate) =>
             buildSealAppearance(upd, w, h, {
+              rotate,
               ...(vis.image ? { image: vis.image } : {}),
               ...(vis.qr !== undefined ? { qr: vis.qr } : {}),
               text: vis.text ?? commonName(signer) ?? 'Sealed',

@@ -17,6 +17,8 @@ export interface SealAppearanceOptions {
   qr?: string;
   /** Caption used when there is no picture (e.g. the signer's name). */
   text?: string;
+  /** The page's /Rotate: the form is counter-rotated (/Matrix) so the seal reads upright. */
+  rotate?: number;
 }
 
 export interface ObjectSink {
@@ -26,7 +28,13 @@ export interface ObjectSink {
 const n = serializeNumber;
 
 /** Build the appearance form XObject for a w x h widget; returns its reference. */
-export function buildSealAppearance(sink: ObjectSink, w: number, h: number, opts: SealAppearanceOptions): PdfRef {
+export function buildSealAppearance(sink: ObjectSink, rectW: number, rectH: number, opts: SealAppearanceOptions): PdfRef {
+  const rotate = opts.rotate ?? 0;
+  // On a page shown rotated by 90/270 degrees the seal is drawn in the swapped box and turned by
+  // /Matrix; the reader fits the turned box into the widget rectangle (ISO 32000-2 §12.5.5).
+  const quarter = rotate === 90 || rotate === 270;
+  const w = quarter ? rectH : rectW;
+  const h = quarter ? rectW : rectH;
   let content = '';
   const xobjects = new PdfDict();
   const fonts = new PdfDict();
@@ -65,15 +73,15 @@ export function buildSealAppearance(sink: ObjectSink, w: number, h: number, opts
   const resources = new PdfDict();
   if (xobjects.size) resources.map.set('XObject', xobjects);
   if (fonts.size) resources.map.set('Font', fonts);
-  const form = new PdfStream(
-    new PdfDict([
-      ['Type', PdfName.of('XObject')],
-      ['Subtype', PdfName.of('Form')],
-      ['BBox', [0, 0, w, h]],
-      ['Resources', resources],
-    ]),
-    Buffer.from(content, 'latin1'),
-  );
+  let formDict = new PdfDict([
+    ['Type', PdfName.of('XObject')],
+    ['Subtype', PdfName.of('Form')],
+    ['BBox', [0, 0, w, h]],
+    ['Resources', resources],
+  ]);
+  const matrix: Record<number, number[]> = { 90: [0, 1, -1, 0, 0, 0], 180: [-1, 0, 0, -1, 0, 0], 270: [0, -1, 1, 0, 0, 0] };
+  if (matrix[rotate]) formDict = formDict.with('Matrix', matrix[rotate]);
+  const form = new PdfStream(formDict, Buffer.from(content, 'latin1'));
   return sink.add(form);
 }
 

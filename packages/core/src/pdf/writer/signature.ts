@@ -14,8 +14,11 @@ import { textString } from './serialize.js';
 
 export type SubFilter = 'ETSI.CAdES.detached' | 'adbe.pkcs7.detached';
 
-/** Builds a widget's normal appearance: returns the form XObject's reference. */
-export type AppearanceBuilder = (update: IncrementalUpdate, width: number, height: number) => PdfRef;
+/**
+ * Builds a widget's normal appearance: returns the form XObject's reference. `rotate` is the
+ * page's /Rotate (0, 90, 180, 270): the form should counter-rotate so the seal shows upright.
+ */
+export type AppearanceBuilder = (update: IncrementalUpdate, width: number, height: number, rotate: number) => PdfRef;
 
 export interface SignatureSetup {
   /** Bytes reserved for the CMS in /Contents (the hex string is twice as long). */
@@ -209,7 +212,7 @@ export function prepareSignature(doc: PdfDocument, setup: SignatureSetup): Prepa
     ]);
     const w = rect[2];
     const h = rect[3];
-    const ap = setup.appearance && w > 0 && h > 0 ? setup.appearance(upd, w, h) : emptyAppearance(upd);
+    const ap = setup.appearance && w > 0 && h > 0 ? setup.appearance(upd, w, h, pageRotation(doc, page.dict)) : emptyAppearance(upd);
     widget = widget.with('AP', new PdfDict([['N', ap]]));
     upd.set(fieldRef, widget);
     // Page /Annots: an indirect array is rewritten in place, else the page gets a new array.
@@ -276,6 +279,20 @@ export function prepareSignature(doc: PdfDocument, setup: SignatureSetup): Prepa
   };
 }
 
+/** The page's /Rotate (inherited through /Parent), normalised to 0, 90, 180 or 270. */
+export function pageRotation(doc: PdfDocument, page: PdfDict): number {
+  let node: PdfDict | undefined = page;
+  for (let depth = 0; node && depth < 32; depth++) {
+    const r = doc.resolve(node.get('Rotate'));
+    if (typeof r === 'number') {
+      const n = ((Math.round(r / 90) * 90) % 360 + 360) % 360;
+      return n;
+    }
+    node = doc.resolveDict(node.get('Parent'));
+  }
+  return 0;
+}
+
 function mdpPermission(doc: PdfDocument, sig: PdfDict): number | undefined {
   const refs = doc.resolve(sig.get('Reference'));
   if (!isArray(refs)) return undefined;
@@ -317,5 +334,6 @@ function withAppearance(doc: PdfDocument, upd: IncrementalUpdate, widget: PdfDic
   const w = Math.abs(nums[2]! - nums[0]!);
   const h = Math.abs(nums[3]! - nums[1]!);
   if (!(w > 0 && h > 0) || !setup.appearance) return widget;
-  return widget.with('AP', new PdfDict([['N', setup.appearance(upd, w, h)]]));
+  const pageDict = doc.resolveDict(widget.get('P'));
+  return widget.with('AP', new PdfDict([['N', setup.appearance(upd, w, h, pageDict ? pageRotation(doc, pageDict) : 0)]]));
 }
