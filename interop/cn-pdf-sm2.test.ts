@@ -26,6 +26,7 @@ import { verifyPdf } from '../packages/core/src/pdf/verify.js';
 import { buildPdf, onePageObjects } from '../packages/core/src/pdf/testing/build-pdf.js';
 import { verifyGmCms } from '../packages/core/src/cn/gm-cms.js';
 import type { Signer } from '../packages/core/src/signer/signer.js';
+import { PROJECT_ROOT } from '../test-support/corpus.js';
 
 const HAVE_TOOLS = spawnSync('openssl', ['version']).status === 0 && spawnSync('qpdf', ['--version']).status === 0;
 if (!HAVE_TOOLS) process.stdout.write('\nNOTICE: openssl/qpdf not found: the SM2 PDF interop tests were NOT run.\n');
@@ -188,4 +189,22 @@ describe.runIf(HAVE_TOOLS)('seal pdf sign with an SM2 key: GM/T 0010 CMS checked
     expect(gm.valid).toBe(false);
     expect(gm.subIndication).toBe('SIG_CRYPTO_FAILURE');
   });
+
+  it('the CLI: seal pdf sign --cert --key --chain with OpenSSL SM2 files, then seal pdf verify --trust', () => {
+    const tsx = join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
+    const main = join(PROJECT_ROOT, 'apps', 'cli', 'src', 'main.ts');
+    writeFileSync(p('in.pdf'), input);
+    const sign = spawnSync(tsx, [main, 'pdf', 'sign', p('in.pdf'), '-o', p('cli.pdf'), '--cert', p('seal.pem'), '--key', p('seal.key.pem'), '--chain', p('ca.pem')], { encoding: 'utf8', cwd: PROJECT_ROOT });
+    expect(sign.stderr).toContain('sealed ');
+    expect(sign.status).toBe(0);
+    expect(spawnSync('qpdf', ['--check', p('cli.pdf')]).status).toBe(0);
+    const verify = spawnSync(tsx, [main, 'pdf', 'verify', p('cli.pdf'), '--trust', p('seal.pem')], { encoding: 'utf8', cwd: PROJECT_ROOT });
+    expect(verify.stdout).toContain('signature valid (SM2-with-SM3)');
+    expect(verify.stdout).toContain('TOTAL_PASSED');
+    expect(verify.status).toBe(0);
+    // an explicit SHA-2 choice with an SM2 key is refused (ERR_ALG_UNSUPPORTED, exit 65), not silently ignored
+    const sha = spawnSync(tsx, [main, 'pdf', 'sign', p('in.pdf'), '-o', p('cli2.pdf'), '--cert', p('seal.pem'), '--key', p('seal.key.pem'), '--hash', 'SHA-384'], { encoding: 'utf8', cwd: PROJECT_ROOT });
+    expect(sha.status).toBe(65);
+    expect(sha.stderr).toContain('SM3');
+  }, 60_000);
 });

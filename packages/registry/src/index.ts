@@ -27,3 +27,4 @@ export { SoftwareKeyStore, resolveMasterSecret, KeyUnavailableError } from './ke
 export { Pkcs11KeyStore } from './keystore/pkcs11.js';
 export type { Pkcs11KeyStoreOptions } from './keystore/pkcs11.js';
 export { openRegistryStore, bootstrapAdminAccount, sealHistoryOf, logKeyOf, verifyLogOf, restoreDatabase } from './operations.js';
+export { Sm2Issuer, loadSm2Issuer, type Sm2IssuerOptions, type Sm2SignerSource, type IssueSm2SealCertificateOptions, type MakeSm2SealOptions } from './ca/sm2-issuer.js';

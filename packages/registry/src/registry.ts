@@ -20,6 +20,7 @@ import {
 } from './lifecycle/transitions.js';
 import { issueSealCertificate, loadCertifiedSigner, randomSerial, signatureParams, type CertifiedSigner, type SignerSource } from './ca/issuing-ca.js';
 import { buildCrl } from './crl/build-crl.js';
+import { loadSm2Issuer, type Sm2Issuer, type Sm2IssuerOptions } from './ca/sm2-issuer.js';
 import { buildOcspResponse, certIdMatchesIssuer, ocspErrorResponse, parseOcspRequest, type OcspCertStatus, type OcspRequest } from './ocsp/ocsp.js';
 import { UsageLog, verifyLogRows, type AppendResult, type LogVerification } from './log/usage-log.js';
 import { verifierKey, type LogKey } from './log/checkpoint.js';
@@ -68,6 +69,11 @@ export interface OpenRegistryOptions {
   kdf?: KdfOptions;
   /** Origin line of log checkpoints (default `seal-registry/<random id>`, fixed at creation). */
   logOrigin?: string;
+  /**
+   * SM2 seals (issue 9): the SM2 issuing CA and its seal maker. Without it, issuing an SM2 request
+   * fails with ERR_ALG_UNSUPPORTED. See ca/sm2-issuer.ts and docs/chinese-seals.md.
+   */
+  sm2?: Sm2IssuerOptions;
 }
 
 export interface RequestSealOptions {
@@ -160,6 +166,8 @@ export class Registry {
   private readonly ocsp: CertifiedSigner;
   private readonly clock: () => Date;
   private readonly keyStore: KeyStore;
+  /** The SM2 issuing CA and seal maker, when configured. */
+  readonly sm2: Sm2Issuer | null;
   private log!: UsageLog;
   private crlChain: Promise<unknown> = Promise.resolve();
   private readonly authCache = new Map<string, { accountId: string; until: number }>();
@@ -177,6 +185,8 @@ export class Registry {
     this.ocsp = loadCertifiedSigner(options.ocspResponder);
     this.clock = options.clock ?? (() => new Date());
     this.keyStore = options.keyStore ?? software;
+    this.sm2 = options.sm2 ? loadSm2Issuer(options.sm2) : null;
+    if (this.sm2 !== null && this.sm2.id === this.caId) throw new InputInvalidError('the SM2 CA id must differ from the issuing CA id');
   }
 
   /** @internal */
@@ -382,9 +392,12 @@ export class Registry {
     const r = this.loadRequest(requestId);
     authorize(actor, 'issue-seal', r.agencyId);
     nextRequestState(r.state, 'issue');
-    if (r.algorithm === 'SM2') throw new AlgorithmUnsupportedError('SM2 seals are not issued by this registry yet');
+    // SM2 seals: certificate by the SM2 CA, v4 SES_Seal by its seal maker (ca/sm2-issuer.ts)
+    const sm2 = r.algorithm === 'SM2' ? this.sm2 : null;
+    if (r.algorithm === 'SM2' && sm2 === null) throw new AlgorithmUnsupportedError('SM2 seals need an SM2 issuing CA (openRegistry option sm2)');
+    const caId = sm2 ? sm2.id : this.caId;
     const now = this.clock();
-    const caCert = this.ca.certificate;
+    const caCert = sm2 ?? this.ca.certificate;
     if (now < caCert.notBefore || now >= caCert.notAfter) throw new SealError('ERR_CERT_EXPIRED', 'the issuing CA is not valid now');
     const notBefore = new Date(Math.floor(now.getTime() / 1000) * 1000);
     const notAfter = new Date(Math.min(notBefore.getTime() + r.validityDays * DAY, caCert.notAfter.getTime()));
@@ -392,20 +405,33 @@ export class Registry {
     const key = await this.keyStore.generateKey(r.algorithm);
     const spki = new Uint8Array(key.publicKey.export({ format: 'der', type: 'spki' }));
     let serial = randomSerial();
-    while (this.store.statusBySerial(serial, this.caId) !== null) serial = randomSerial();
-    const cert = await issueSealCertificate({
-      ca: this.ca,
-      serial,
-      subject: { commonName: r.name, organization: agency.name, organizationalUnit: r.kind },
-      publicKeySpki: spki,
-      notBefore,
-      notAfter,
-      crlUrl: `${this.baseUrl}/v1/crl/${this.caId}`,
-      ocspUrl: `${this.baseUrl}/v1/ocsp`,
-    });
-    const certDer = new Uint8Array(cert.rawData);
-    const chainPem = [certDer, ...this.ca.chain.map((c) => new Uint8Array(c.rawData))].map(toPem).join('');
+    while (this.store.statusBySerial(serial, caId) !== null) serial = randomSerial();
     const sealId = newId('seal');
+    let certDer: Uint8Array;
+    let chainPem: string;
+    let picture = r.picture;
+    let ses: Uint8Array | null = null;
+    if (sm2) {
+      const subject = { commonName: r.name, organization: agency.name, organizationalUnit: r.kind };
+      certDer = await sm2.issueCertificate({ subject, publicKey: key.publicKey, serial, notBefore, notAfter });
+      chainPem = [certDer, ...sm2.chain].map(toPem).join('');
+      const made = await sm2.makeSeal({ esId: sealId, name: r.name, agencyName: agency.name, certDer, notBefore, notAfter, picture: r.picture });
+      ses = made.ses;
+      picture = made.picture;
+    } else {
+      const cert = await issueSealCertificate({
+        ca: this.ca,
+        serial,
+        subject: { commonName: r.name, organization: agency.name, organizationalUnit: r.kind },
+        publicKeySpki: spki,
+        notBefore,
+        notAfter,
+        crlUrl: `${this.baseUrl}/v1/crl/${this.caId}`,
+        ocspUrl: `${this.baseUrl}/v1/ocsp`,
+      });
+      certDer = new Uint8Array(cert.rawData);
+      chainPem = [certDer, ...this.ca.chain.map((c) => new Uint8Array(c.rawData))].map(toPem).join('');
+    }
     const at = this.clock().getTime();
     this.store.transaction(() => {
       if (!this.store.markRequestIssued(requestId, sealId)) throw new SealStateError('the request changed meanwhile');
@@ -416,8 +442,8 @@ export class Registry {
         kind: r.kind,
         name: r.name,
         algorithm: r.algorithm,
-        picture: r.picture,
-        caId: this.caId,
+        picture,
+        caId,
         serial,
         keyRef: key.keyRef,
         certDer,
@@ -427,6 +453,8 @@ export class Registry {
         state: 'active',
         stateChangedAt: at,
       });
+      // the SES_Seal lives in meta (no schema migration): key `ses-seal:<sealId>`
+      if (ses !== null) this.store.setMeta(`ses-seal:${sealId}`, ses);
       this.store.insertEvent({ requestId, sealId, action: 'issued', actorId: actor.id, at, detail: { serial, keyRef: key.keyRef, notAfter: notAfter.toISOString() } });
     });
     return this.sealOut(this.store.getSeal(sealId) as SealRow);
@@ -472,6 +500,13 @@ export class Registry {
       authorize(actor, 'read-registry', s.agencyId);
     }
     return this.sealOut(s);
+  }
+
+  /** The GB/T 38540 v4 SES_Seal (DER) of an SM2 seal; null for other seals. */
+  getSesSeal(sealId: string, actor?: Actor): Uint8Array | null {
+    const s = this.loadSeal(sealId);
+    if (actor !== undefined) authorize(this.fresh(actor), 'read-registry', s.agencyId);
+    return s.algorithm === 'SM2' ? this.store.getMeta(`ses-seal:${sealId}`) : null;
   }
 
   getSealPicture(sealId: string, actor?: Actor): Uint8Array | null {
@@ -610,7 +645,8 @@ export class Registry {
     const state = this.effectiveState(s.state, s.notAfter);
     if (state !== 'active') throw new SealStateError(`seal is ${state}`);
     if (this.clock().getTime() < s.notBefore) throw new SealStateError('seal is not yet valid');
-    const chain = [s.certDer, ...this.ca.chain.map((c) => new Uint8Array(c.rawData))];
+    const caChain = this.sm2 !== null && s.caId === this.sm2.id ? this.sm2.chain : this.ca.chain.map((c) => new Uint8Array(c.rawData));
+    const chain = [s.certDer, ...caChain];
     return this.keyStore.signer(s.keyRef, chain);
   }
 

@@ -89,7 +89,8 @@ export async function pdfSignCommand(argv: string[]): Promise<number> {
   const options: SignPdfOptions = {
     level,
     subFilter,
-    hash,
+    // only when given: an SM2 key signs with SM3 and refuses an explicit SHA-2 choice
+    ...(v.hash !== undefined ? { hash } : {}),
     ...(v['rsa-pss'] ? { rsaScheme: 'RSA-PSS' as const } : {}),
     ...(v.tsa !== undefined ? { tsaUrl: v.tsa } : {}),
     ...(v.reason !== undefined ? { reason: v.reason } : {}),

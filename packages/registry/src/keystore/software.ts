@@ -8,7 +8,7 @@
 import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, generateKeyPair, randomBytes, randomUUID, scryptSync, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { SealError, createSoftwareSigner, type Signer } from '@seal/core';
+import { SealError, createSm2Signer, createSoftwareSigner, type Signer } from '@seal/core';
 import type { RegistryStore } from '../store/store.js';
 import type { SealAlgorithm } from '../types.js';
 import { keyParams, type GeneratedKey, type KeyStore } from './key-store.js';
@@ -100,6 +100,13 @@ export class SoftwareKeyStore implements KeyStore {
   }
 
   async generateKey(algorithm: SealAlgorithm): Promise<GeneratedKey> {
+    if (algorithm === 'SM2') {
+      // SM2 (issue 9): node generates the key on the SM2 curve; signing goes through createSm2Signer
+      const pair = await generateKeyPairAsync('ec', { namedCurve: 'SM2' });
+      const keyRef = `sw:${randomUUID()}`;
+      this.storeKey(keyRef, algorithm, pair.privateKey);
+      return { keyRef, publicKey: pair.publicKey };
+    }
     const params = keyParams(algorithm);
     const pair =
       params.type === 'rsa'
@@ -142,6 +149,8 @@ export class SoftwareKeyStore implements KeyStore {
   }
 
   async signer(keyRef: string, certificateChain: readonly Uint8Array[]): Promise<Signer> {
+    // createSoftwareSigner refuses SM2 keys (node would make ECDSA on the SM2 curve): the SM2 Signer
+    if (this.store.getKey(keyRef)?.algorithm === 'SM2') return createSm2Signer(this.privateKey(keyRef), certificateChain);
     return createSoftwareSigner(this.privateKey(keyRef), certificateChain);
   }
 

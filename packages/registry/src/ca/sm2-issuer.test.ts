@@ -1,0 +1,156 @@
+/**
+ * SM2 seals issued by the registry (issue 9): SM2 key in the software key store, certificate by
+ * the SM2 issuing CA (checked with `openssl verify` and its SM2 distinguishing ID), v4 SES_Seal by
+ * the seal maker (our verifier, plus the maker's signature with `openssl pkeyutl`), picture,
+ * and an SM2 Signer from getSealSigner that seals a PDF our verifier accepts.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PNG } from 'pngjs';
+import {
+  createSm2TestPki,
+  decodeSesSeal,
+  sm2CertificateToPem,
+  signPdf,
+  verifyPdf,
+  verifySesSeal,
+  type Sm2TestPki,
+} from '@seal/core';
+import type { Registry } from '../registry.js';
+import type { Account } from '../types.js';
+import { openDevRegistry, tempDir } from '../testing/fixtures.js';
+import { Sm2Issuer } from './sm2-issuer.js';
+
+const HAVE_OPENSSL = spawnSync('openssl', ['version']).status === 0;
+if (!HAVE_OPENSSL) process.stdout.write('\nNOTICE: openssl not found: the registry SM2 openssl checks were NOT run.\n');
+
+const tmp = tempDir('sm2-issuer-');
+afterAll(() => tmp.cleanup());
+
+const MINIMAL_PDF = Buffer.from(
+  '%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>\nendobj\n',
+  'latin1',
+);
+
+function minimalPdf(): Uint8Array {
+  const offsets: number[] = [];
+  const text = MINIMAL_PDF.toString('latin1');
+  for (const n of [1, 2, 3]) offsets.push(text.indexOf(`${n} 0 obj`));
+  const xref = MINIMAL_PDF.length;
+  const table = `xref\n0 4\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return new Uint8Array(Buffer.concat([MINIMAL_PDF, Buffer.from(table, 'latin1')]));
+}
+
+describe('SM2 seals from the registry', () => {
+  let pki: Sm2TestPki;
+  let reg: Registry;
+  let officer: Account;
+  let operator: Account;
+  let agencyId: string;
+
+  beforeAll(async () => {
+    pki = await createSm2TestPki();
+    reg = await openDevRegistry(join(tmp.dir, 'reg.db'), { sm2: { ca: { signer: pki.root }, sealMaker: { signer: pki.maker } } });
+    const admin = (await reg.bootstrapAdmin('admin')).account;
+    agencyId = reg.createAgency(admin, '测试市人民政府').id;
+    officer = (await reg.createAccount(admin, { name: 'officer', role: 'officer', agencyId })).account;
+    operator = (await reg.createAccount(officer, { name: 'operator', role: 'operator', agencyId })).account;
+  });
+  afterAll(async () => reg?.close());
+
+  it('issues an SM2 seal: SM2 certificate, v4 SES_Seal by the seal maker, picture, SM2 Signer', async () => {
+    const req = reg.requestSeal(operator, { agencyId, kind: 'official', name: 'Official seal', algorithm: 'SM2' });
+    reg.approveRequest(officer, req.id);
+    const seal = await reg.issueSeal(officer, req.id);
+    expect(seal.algorithm).toBe('SM2');
+    expect(seal.caId).toBe('sm2-ca');
+    expect(seal.hasPicture).toBe(true);
+
+    // the SES_Seal: v4, maker = the seal-maker certificate, the seal certificate in the list, validity
+    const ses = reg.getSesSeal(seal.id, officer);
+    expect(ses).not.toBeNull();
+    const decoded = decodeSesSeal(ses!);
+    expect(decoded.layout).toBe('v4');
+    expect(decoded.version).toBe(4);
+    expect(Buffer.from(decoded.makerCert).equals(Buffer.from(pki.makerCert))).toBe(true);
+    expect(decoded.sealInfo.esId).toBe(seal.id);
+    expect(decoded.sealInfo.certListType).toBe(1);
+    const signer = await reg.getSealSigner(operator, seal.id);
+    expect(signer.keyType).toBe('SM2');
+    const sealCert = signer.certificateChain[0]!;
+    expect(decoded.sealInfo.certs.map((c) => Buffer.from(c).toString('hex'))).toEqual([Buffer.from(sealCert).toString('hex')]);
+    expect(decoded.sealInfo.validStart.toISOString()).toBe(seal.notBefore);
+    expect(decoded.sealInfo.validEnd.toISOString()).toBe(seal.notAfter);
+    expect(decoded.sealInfo.picture.type).toBe('PNG');
+    const picture = reg.getSealPicture(seal.id, officer)!;
+    expect(Buffer.from(decoded.sealInfo.picture.data).equals(Buffer.from(picture))).toBe(true);
+    const png = PNG.sync.read(Buffer.from(picture));
+    expect(png.width).toBe(400);
+    let red = 0;
+    for (let i = 0; i < png.data.length; i += 4) if (png.data[i + 3]! > 128 && png.data[i]! > 180 && png.data[i + 1]! < 80) red++;
+    expect(red).toBeGreaterThan(1000);
+
+    // our SES verifier: maker signature, maker certificate chain to the SM2 root, validity
+    const report = verifySesSeal(ses!, { trustAnchors: [pki.rootCert] });
+    expect(report.signatures[0]!.indication).not.toBe('TOTAL_FAILED');
+    expect(report.signatures[0]!.valid).toBe(true);
+    expect(report.signatures[0]!.trusted).toBe(true);
+    const broken = Uint8Array.from(ses!);
+    broken[broken.length - 10] = broken[broken.length - 10]! ^ 1;
+    expect(verifySesSeal(broken, { trustAnchors: [pki.rootCert] }).signatures[0]?.indication ?? 'TOTAL_FAILED').not.toBe('TOTAL_PASSED');
+
+    // the seal's Signer seals a PDF with SM2 that our verifier accepts (trusting the seal certificate)
+    const pdf = await signPdf(minimalPdf(), signer, { signingTime: new Date() });
+    const v = (await verifyPdf(pdf, { trustAnchors: [sealCert] })).signatures[0]!;
+    expect(v.algorithm).toBe('SM2-with-SM3');
+    expect(v.valid).toBe(true);
+    expect(v.indication).toBe('TOTAL_PASSED');
+  });
+
+  it.runIf(HAVE_OPENSSL)('the seal certificate verifies with openssl against the SM2 CA, and the SES_Seal maker signature with pkeyutl', async () => {
+    const req = reg.requestSeal(operator, { agencyId, kind: 'contract', name: 'Contract seal', algorithm: 'SM2' });
+    reg.approveRequest(officer, req.id);
+    const seal = await reg.issueSeal(officer, req.id);
+    const dir = tmp.dir;
+    writeFileSync(join(dir, 'ca.pem'), sm2CertificateToPem(pki.rootCert));
+    writeFileSync(join(dir, 'chain.pem'), seal.certificateChainPem);
+    const leafPem = seal.certificateChainPem.slice(0, seal.certificateChainPem.indexOf('-----END CERTIFICATE-----') + 25) + '\n';
+    writeFileSync(join(dir, 'leaf.pem'), leafPem);
+    const out = execFileSync('openssl', ['verify', '-CAfile', join(dir, 'ca.pem'), '-vfyopt', 'distid:1234567812345678', join(dir, 'leaf.pem')], { encoding: 'utf8' });
+    expect(out).toContain('leaf.pem: OK');
+    const text = execFileSync('openssl', ['x509', '-in', join(dir, 'leaf.pem'), '-noout', '-text'], { encoding: 'utf8' });
+    expect(text).toContain('SM2-with-SM3');
+    expect(text).toMatch(/ASN1 OID: SM2/);
+    // the maker's signature over DER(SES_SealInfo)
+    const decoded = decodeSesSeal(reg.getSesSeal(seal.id)!);
+    writeFileSync(join(dir, 'maker.pem'), sm2CertificateToPem(decoded.makerCert));
+    execFileSync('openssl', ['x509', '-in', join(dir, 'maker.pem'), '-pubkey', '-noout', '-out', join(dir, 'maker.pub.pem')]);
+    writeFileSync(join(dir, 'tbs.bin'), decoded.signedBytes);
+    writeFileSync(join(dir, 'sig.bin'), decoded.signature);
+    const r = spawnSync('openssl', ['pkeyutl', '-verify', '-rawin', '-digest', 'sm3', '-pubin', '-inkey', join(dir, 'maker.pub.pem'), '-pkeyopt', 'distid:1234567812345678', '-in', join(dir, 'tbs.bin'), '-sigfile', join(dir, 'sig.bin')], { encoding: 'utf8' });
+    expect(r.stdout).toContain('Signature Verified Successfully');
+  });
+
+  it('without an SM2 CA, an SM2 request is refused with ERR_ALG_UNSUPPORTED', async () => {
+    const plain = await openDevRegistry(join(tmp.dir, 'plain.db'));
+    try {
+      const admin = (await plain.bootstrapAdmin('admin')).account;
+      const a = plain.createAgency(admin, 'Agency').id;
+      const off = (await plain.createAccount(admin, { name: 'o', role: 'officer', agencyId: a })).account;
+      const op = (await plain.createAccount(off, { name: 'p', role: 'operator', agencyId: a })).account;
+      const req = plain.requestSeal(op, { agencyId: a, kind: 'official', name: 'x', algorithm: 'SM2' });
+      plain.approveRequest(off, req.id);
+      await expect(plain.issueSeal(off, req.id)).rejects.toMatchObject({ code: 'ERR_ALG_UNSUPPORTED' });
+    } finally {
+      await plain.close();
+    }
+  });
+
+  it('refuses a seal maker not issued by the SM2 CA, and a CA certificate that is not a CA', async () => {
+    const other = await createSm2TestPki();
+    expect(() => new Sm2Issuer({ ca: { signer: pki.root }, sealMaker: { signer: other.maker } })).toThrow(/not issued by the SM2 issuing CA/);
+    expect(() => new Sm2Issuer({ ca: { signer: pki.holder }, sealMaker: { signer: pki.maker } })).toThrow(/not a CA/);
+  });
+});

@@ -1,0 +1,153 @@
+/**
+ * The registry's SM2 side (issue 9): an SM2 issuing CA that certifies SM2 seal keys
+ * (issueSm2Certificate, SM2-with-SM3) and the seal maker that makes the GB/T 38540 v4 SES_Seal
+ * of every SM2 seal (maker = this CA's seal-maker certificate; picture, validity, the seal
+ * certificate in the cert list).
+ *
+ *   const sm2 = loadSm2Issuer({ ca: { certPem, keyPem }, sealMaker: { certPem, keyPem }, id: 'sm2-ca' });
+ *   const certDer = await sm2.issueCertificate({ subject, publicKey, serial, notBefore, notAfter });
+ *   const { ses, picture } = await sm2.makeSeal({ esId, name, agencyName, certDer, notBefore, notAfter });
+ *
+ * Keys are PEM (PKCS#8) loaded through core's loadSignerFromPem, which hands out the SM2 Signer
+ * for SM2 keys; or Signers given directly (a token). Errors are SealErrors.
+ */
+import {
+  AlgorithmUnsupportedError,
+  SealError,
+  createSesSeal,
+  issueSm2Certificate,
+  loadSignerFromPem,
+  parseSm2Certificate,
+  renderSealPng,
+  verifySm2CertificateSignature,
+  type Signer,
+} from '@seal/core';
+import type { KeyObject } from 'node:crypto';
+
+export type Sm2SignerSource = { certPem: string; keyPem: string; keyPassword?: string } | { signer: Signer };
+
+export interface Sm2IssuerOptions {
+  /** The SM2 issuing CA (certificate first, then its issuers). */
+  ca: Sm2SignerSource;
+  /** The seal maker (制章者) signing SES_Seals; its certificate should be issued by the CA. */
+  sealMaker: Sm2SignerSource;
+  /** Names the CA in seal records (`caId`); default 'sm2-ca'. */
+  id?: string;
+  /** Font files for the seal picture (default: fonts-noto-cjk). */
+  fontFiles?: string[];
+}
+
+export interface IssueSm2SealCertificateOptions {
+  subject: { commonName: string; organization: string; organizationalUnit?: string };
+  publicKey: KeyObject | Uint8Array;
+  /** Lower-case hex, positive. */
+  serial: string;
+  notBefore: Date;
+  notAfter: Date;
+}
+
+export interface MakeSm2SealOptions {
+  /** Seal identifier (esID): ASCII. */
+  esId: string;
+  /** The seal's name (the request's name). */
+  name: string;
+  /** The agency, drawn on the upper arc of the picture. */
+  agencyName: string;
+  /** The seal certificate: the only one in the seal's cert list. */
+  certDer: Uint8Array;
+  notBefore: Date;
+  notAfter: Date;
+  /** A picture supplied with the request (PNG); otherwise the standard round red seal is rendered. */
+  picture?: Uint8Array | null;
+}
+
+function loadSm2Signer(source: Sm2SignerSource, role: string): Signer {
+  const signer =
+    'signer' in source
+      ? source.signer
+      : loadSignerFromPem({ certPem: source.certPem, keyPem: source.keyPem, ...(source.keyPassword !== undefined ? { keyPassword: source.keyPassword } : {}) });
+  if (signer.keyType !== 'SM2') throw new AlgorithmUnsupportedError(`the ${role} must hold an SM2 key`);
+  if (signer.certificateChain[0] === undefined) throw new SealError('ERR_CERT_INVALID', `the ${role} has no certificate`);
+  return signer;
+}
+
+/** PNG size in pixels of a rendered seal picture; 42 mm (the default diameter) at ~240 dpi. */
+const PICTURE_PX = 400;
+const PICTURE_MM = 42;
+
+function pngSizeMm(png: Uint8Array): { width: number; height: number } {
+  // IHDR width/height, scaled so the longer side is 42 mm (the picture's physical size is not in a PNG reliably)
+  if (png.length < 24 || png[12] !== 0x49 || png[13] !== 0x48 || png[14] !== 0x44 || png[15] !== 0x52) {
+    throw new SealError('ERR_INPUT_INVALID', 'the seal picture must be a PNG');
+  }
+  const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  const w = view.getUint32(16);
+  const h = view.getUint32(20);
+  if (w === 0 || h === 0) throw new SealError('ERR_INPUT_INVALID', 'the seal picture has no size');
+  const scale = PICTURE_MM / Math.max(w, h);
+  return { width: Math.max(1, Math.round(w * scale)), height: Math.max(1, Math.round(h * scale)) };
+}
+
+export class Sm2Issuer {
+  readonly id: string;
+  readonly ca: Signer;
+  readonly maker: Signer;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+
+  constructor(private readonly options: Sm2IssuerOptions) {
+    this.id = options.id ?? 'sm2-ca';
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(this.id)) throw new SealError('ERR_INPUT_INVALID', 'bad SM2 CA id');
+    this.ca = loadSm2Signer(options.ca, 'SM2 issuing CA');
+    this.maker = loadSm2Signer(options.sealMaker, 'seal maker');
+    const ca = parseSm2Certificate(this.ca.certificateChain[0]!);
+    if (!ca.isCa || ca.keyCertSign === false) throw new SealError('ERR_CERT_INVALID', 'the SM2 issuing CA certificate is not a CA that may sign certificates');
+    const maker = parseSm2Certificate(this.maker.certificateChain[0]!);
+    if (!verifySm2CertificateSignature(maker, ca)) throw new SealError('ERR_CERT_INVALID', 'the seal-maker certificate is not issued by the SM2 issuing CA');
+    this.notBefore = ca.notBefore;
+    this.notAfter = ca.notAfter;
+  }
+
+  /** The CA's chain (DER): the CA certificate, then its issuers. */
+  get chain(): readonly Uint8Array[] {
+    return this.ca.certificateChain;
+  }
+
+  /** Issue an SM2 seal certificate (digitalSignature + nonRepudiation), signed SM2-with-SM3. */
+  async issueCertificate(o: IssueSm2SealCertificateOptions): Promise<Uint8Array> {
+    if (!/^[0-9a-f]+$/.test(o.serial)) throw new SealError('ERR_INPUT_INVALID', 'bad serial');
+    const rdn = (s: string): string => s.replace(/([,+"\\<>;=#])/g, '\\$1');
+    const subject = [`CN=${rdn(o.subject.commonName)}`, ...(o.subject.organizationalUnit ? [`OU=${rdn(o.subject.organizationalUnit)}`] : []), `O=${rdn(o.subject.organization)}`, 'C=CN'].join(', ');
+    return issueSm2Certificate({
+      subject,
+      publicKey: o.publicKey,
+      issuer: this.ca,
+      notBefore: o.notBefore,
+      notAfter: o.notAfter,
+      serialNumber: Uint8Array.from(Buffer.from(o.serial.length % 2 ? `0${o.serial}` : o.serial, 'hex')),
+    });
+  }
+
+  /** The v4 SES_Seal (DER) of a seal, signed by the seal maker, and the picture it carries. */
+  async makeSeal(o: MakeSm2SealOptions): Promise<{ ses: Uint8Array; picture: Uint8Array }> {
+    const picture =
+      o.picture ??
+      (await renderSealPng({ name: o.agencyName.slice(0, 40), sizePx: PICTURE_PX, ...(this.options.fontFiles ? { fontFiles: this.options.fontFiles } : {}) }));
+    const size = pngSizeMm(picture);
+    const ses = await createSesSeal({
+      maker: this.maker,
+      esId: o.esId,
+      name: o.name,
+      type: 1,
+      sealCertificates: [o.certDer],
+      picture: { type: 'PNG', data: picture, width: size.width, height: size.height },
+      validStart: o.notBefore,
+      validEnd: o.notAfter,
+    });
+    return { ses, picture };
+  }
+}
+
+export function loadSm2Issuer(options: Sm2IssuerOptions): Sm2Issuer {
+  return new Sm2Issuer(options);
+}
