@@ -295,6 +295,24 @@ describe('bad input', () => {
     expect([...badOcsp.rawPayload]).toEqual([0x30, 0x03, 0x0a, 0x01, 0x01]);
     const badProof = await h.server.app.inject({ method: 'GET', url: '/v1/log/entries/abc/proof' });
     expect(badProof.statusCode).toBe(400);
+    // Truncated multipart, multipart without boundary, hostile nesting, broken URL encoding: 400, never 500.
+    const truncated = await h.server.app.inject({
+      method: 'POST',
+      url: `/v1/seals/${seal.id}/pdf`,
+      headers: { ...opHeaders(), 'content-type': 'multipart/form-data; boundary=xyz' },
+      payload: '--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\n%PDF',
+    });
+    expect(truncated.statusCode).toBe(400);
+    const noBoundary = await h.server.app.inject({ method: 'POST', url: `/v1/seals/${seal.id}/pdf`, headers: { ...opHeaders(), 'content-type': 'multipart/form-data' }, payload: 'x' });
+    expect(noBoundary.statusCode).toBe(400);
+    const deep = `{"payload":${'['.repeat(50_000)}${']'.repeat(50_000)}}`;
+    const deepSeal = await h.server.app.inject({ method: 'POST', url: `/v1/seals/${seal.id}/json`, headers: { ...opHeaders(), 'content-type': 'application/json' }, payload: deep });
+    expect(deepSeal.statusCode).toBe(400);
+    expect(deepSeal.json().code).toBe('ERR_JSON_INVALID');
+    const badUrl = await h.server.app.inject({ method: 'GET', url: '/v1/ocsp/%%%' });
+    expect(badUrl.statusCode).toBe(400);
+    expect(badUrl.json().code).toBe('ERR_INPUT_INVALID');
+    expect((await h.client().health()).status).toBe('ok');
   });
 
   it('refuses bodies over the limit with 413 and rate-limits per key with 429', async () => {

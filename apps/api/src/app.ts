@@ -11,7 +11,7 @@ import { SealError } from '@seal/core';
 import { SHARED_SCHEMAS } from '@seal/client';
 import { DEFAULT_LIMITS, type ApiDeps, type ApiLimits, type EnginePort } from './deps.js';
 import { createLocalEngine } from './engine/local.js';
-import { errorHandler, problem, sendProblem } from './problem.js';
+import { errorHandler, problem, sendProblem, toProblem } from './problem.js';
 import { bearerToken, keyLabel } from './auth.js';
 import { healthRoutes } from './routes/health.js';
 import { agencyRoutes } from './routes/agencies.js';
@@ -20,6 +20,7 @@ import { sealingRoutes } from './routes/sealing.js';
 import { verifyRoutes } from './routes/verify.js';
 import { pkiRoutes } from './routes/pki.js';
 import { logRoutes } from './routes/log.js';
+import { cnRoutes } from './routes/cn.js';
 import { normaliseDn } from './routes/verify.js';
 import { webPlugin } from './web/index.js';
 import { entryLookup } from './web-lookup.js';
@@ -50,6 +51,12 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     requestTimeout: limits.requestTimeoutMs,
     connectionTimeout: limits.requestTimeoutMs + 5_000,
     return503OnClosing: true,
+    // Errors raised before routing (bad URL encoding, ...) get the same problem+json.
+    frameworkErrors: (err, request, reply) => {
+      const p = toProblem(err).problem;
+      p.instance = (request.url ?? '').split('?')[0] ?? '';
+      void sendProblem(reply, p);
+    },
     forceCloseConnections: 'idle',
     // Extra members are refused, not silently dropped; params and query strings are coerced.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
@@ -113,6 +120,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(verifyRoutes, { ...ctx, prefix: '/v1' });
   await app.register(pkiRoutes, { ...ctx, prefix: '/v1' });
   await app.register(logRoutes, { ...ctx, prefix: '/v1' });
+  await app.register(cnRoutes, { ...ctx, prefix: '/v1' });
   // The public verification page (apps/api/src/web) with its QR landing lookup.
   if (deps.web !== false) await app.register(webPlugin, { lookupEntry: entryLookup(deps.registry) });
   for (const extra of deps.plugins ?? []) await app.register(extra.plugin, extra.options ?? {});

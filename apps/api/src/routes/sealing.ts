@@ -30,6 +30,20 @@ function bad(message: string): SealError {
   return new SealError('ERR_INPUT_INVALID', message);
 }
 
+/** JSON nested deeper than this is refused before anything recurses over it. */
+export const MAX_JSON_DEPTH = 256;
+
+/** Iterative depth check (no recursion, so no stack overflow on hostile input). */
+export function checkDepth(value: unknown): void {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (d > MAX_JSON_DEPTH) throw new SealError('ERR_JSON_INVALID', `JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+    for (const child of Array.isArray(v) ? v : Object.values(v as Record<string, unknown>)) stack.push([child, d + 1]);
+  }
+}
+
 /** Options from multipart text fields, validated by hand (they arrive as strings). */
 export function parsePdfOptionFields(fields: Record<string, string>): PdfSealOptions {
   const o: PdfSealOptions = {};
@@ -77,7 +91,19 @@ export function parsePdfOptionFields(fields: Record<string, string>): PdfSealOpt
   return o;
 }
 
+/** Multipart parsing errors (truncated body, bad boundary ...) are the caller's: 400, or 413 for size. */
 async function readMultipart(request: FastifyRequest): Promise<{ pdf: Buffer; options: PdfSealOptions }> {
+  try {
+    return await readMultipartParts(request);
+  } catch (err) {
+    if (err instanceof SealError) throw err;
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && /LIMIT|TOO_LARGE/.test(code)) throw new SealError('ERR_INPUT_TOO_LARGE', 'request body exceeds the limit');
+    throw new SealError('ERR_INPUT_INVALID', 'malformed multipart body', { cause: err });
+  }
+}
+
+async function readMultipartParts(request: FastifyRequest): Promise<{ pdf: Buffer; options: PdfSealOptions }> {
   let pdf: Buffer | null = null;
   const fields: Record<string, string> = {};
   for await (const part of request.parts()) {
@@ -176,6 +202,7 @@ export async function sealingRoutes(app: FastifyInstance, opts: RouteContext): P
     async (request, reply) => {
       const p = principalOf(request);
       const b = request.body;
+      checkDepth(b.payload);
       const sealed = await sealJsonFor(opts, p, request.params.sealId, {
         payload: Buffer.from(JSON.stringify(b.payload), 'utf8'),
         format: b.format ?? 'compact',

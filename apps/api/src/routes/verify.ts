@@ -7,6 +7,7 @@ import { SealError, type VerificationReport } from '@seal/core';
 import type { RegistryView, VerifyResult } from '@seal/client';
 import type { RouteContext } from '../app.js';
 import type { TrustInput } from '../deps.js';
+import { checkDepth } from './sealing.js';
 
 const problems = { 400: { $ref: 'Problem#' }, 413: { $ref: 'Problem#' }, 415: { $ref: 'Problem#' }, 429: { $ref: 'Problem#' }, 503: { $ref: 'Problem#' } };
 
@@ -97,6 +98,7 @@ export async function verifyRoutes(app: FastifyInstance, opts: RouteContext): Pr
     },
     async (request): Promise<VerifyResult> => {
       const payload = request.body.payload === undefined ? null : Buffer.from(request.body.payload, 'base64');
+      if (typeof request.body.jws !== 'string') checkDepth(request.body.jws);
       const jws = typeof request.body.jws === 'string' ? request.body.jws : JSON.stringify(request.body.jws);
       const report = await engine.verifyJson(jws, payload, await trustFor(opts));
       return { report, registry: await registryViews(opts, report) };
