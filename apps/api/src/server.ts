@@ -148,6 +148,15 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
     ocspResponder: { certPem: readPem(certsDir, 'ocsp.pem'), keyPem: readPem(certsDir, 'ocsp.key.pem') },
     baseUrl,
     ...(o.kdf ? { kdf: o.kdf } : {}),
+    // SM2 seals (issue 9) when the dev PKI has the SM2 CA and seal maker (scripts/dev-pki-sm2.ts)
+    ...(existsSync(join(certsDir, 'sm2-ca.pem')) && existsSync(join(certsDir, 'sm2-seal-maker.pem'))
+      ? {
+          sm2: {
+            ca: { certPem: readPem(certsDir, 'sm2-ca.pem'), keyPem: readPem(certsDir, 'sm2-ca.key.pem') },
+            sealMaker: { certPem: readPem(certsDir, 'sm2-seal-maker.pem') + readPem(certsDir, 'sm2-ca.pem'), keyPem: readPem(certsDir, 'sm2-seal-maker.key.pem') },
+          },
+        }
+      : {}),
   });
   let engine: EnginePort | undefined;
   let app: FastifyInstance | undefined;

@@ -1,0 +1,98 @@
+/**
+ * SM2 seals through the API (issue 9): a real server over the dev PKI (with the SM2 CA and seal
+ * maker from scripts/dev-pki-sm2.ts); an SM2 seal issued by the registry seals an OFD
+ * (POST /v1/seals/{id}/ofd) and a PDF (POST /v1/seals/{id}/pdf); both uses are in the usage log;
+ * POST /v1/verify/ofd checks the result (and a tampered copy fails); the PDF's GM/T 0010 CMS
+ * passes our verifier and qpdf.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readOfdZip, verifyPdf, writeOfdZip } from '@seal/core';
+import { corpusOrReport, corpusPath } from '../../../../test-support/corpus.js';
+import { startHarness, type Harness } from '../testing/harness.js';
+
+const HAVE = corpusOrReport('API OFD sealing tests');
+const dir = mkdtempSync(join(tmpdir(), 'api-cn-'));
+
+describe.runIf(HAVE)('SM2 seals through the API', () => {
+  let h: Harness;
+  let sealId: string;
+  let operatorKey: string;
+
+  beforeAll(async () => {
+    h = await startHarness();
+    const reg = h.server.registry;
+    const a = h.creds.agencies[0]!;
+    operatorKey = a.keys.operator;
+    const operator = await reg.authenticate(a.keys.operator);
+    const officer = await reg.authenticate(a.keys.officer);
+    const req = reg.requestSeal(operator, { agencyId: a.id, kind: 'official', name: 'SM2 official seal', algorithm: 'SM2' });
+    reg.approveRequest(officer, req.id);
+    sealId = (await reg.issueSeal(officer, req.id)).id;
+  }, 60_000);
+  afterAll(async () => {
+    await h?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const post = (url: string, payload: Uint8Array, type: string, key?: string) =>
+    h.server.app.inject({ method: 'POST', url, headers: { 'content-type': type, ...(key ? { authorization: `Bearer ${key}` } : {}) }, payload: Buffer.from(payload) });
+
+  it('seals an OFD with the SM2 seal, logs the use, and /v1/verify/ofd accepts it (and refuses a tampered copy)', async () => {
+    const ofd = new Uint8Array(readFileSync(corpusPath('cn/ofd/helloworld-unsigned.ofd')));
+    const res = await post(`/v1/seals/${sealId}/ofd`, ofd, 'application/ofd', operatorKey);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('application/ofd');
+    const index = Number(res.headers['seal-log-entry']);
+    expect(Number.isInteger(index)).toBe(true);
+    const sealed = new Uint8Array(res.rawPayload);
+    const entry = await h.server.registry.usageLog.getEntry(index);
+    expect(JSON.stringify(entry)).toContain(sealId);
+    expect(JSON.stringify(entry)).toContain('ofd');
+
+    const v = await post('/v1/verify/ofd', sealed, 'application/ofd');
+    expect(v.statusCode).toBe(200);
+    const report = v.json() as { indication: string; signatures: { indication: string; valid: boolean; trusted: boolean; coversWholeDocument: boolean }[] };
+    expect(report.signatures).toHaveLength(1);
+    expect(report.signatures[0]!.valid).toBe(true);
+    expect(report.signatures[0]!.coversWholeDocument).toBe(true);
+    expect(report.signatures[0]!.trusted).toBe(true);
+
+    // one changed byte in a signed part fails
+    const files = readOfdZip(sealed);
+    const content = Uint8Array.from(files.get('Doc_0/Pages/Page_0/Content.xml')!);
+    content[content.length - 20] = content[content.length - 20]! ^ 1;
+    files.set('Doc_0/Pages/Page_0/Content.xml', content);
+    const bad = await post('/v1/verify/ofd', writeOfdZip(files), 'application/ofd');
+    expect(bad.statusCode).toBe(200);
+    expect((bad.json() as { indication: string }).indication).toBe('TOTAL_FAILED');
+  });
+
+  it('seals a PDF with the SM2 seal through POST /v1/seals/{id}/pdf: GM/T 0010 CMS, valid, qpdf --check clean', async () => {
+    const pdf = new Uint8Array(readFileSync(corpusPath('pdf/unsigned/contributing-skia.pdf')));
+    const res = await post(`/v1/seals/${sealId}/pdf`, pdf, 'application/pdf', operatorKey);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['seal-log-entry']).toBeDefined();
+    const out = new Uint8Array(res.rawPayload);
+    const r = (await verifyPdf(out)).signatures[0]!;
+    expect(r.algorithm).toBe('SM2-with-SM3');
+    expect(r.intact).toBe(true);
+    expect(r.valid).toBe(true);
+    writeFileSync(join(dir, 'sm2.pdf'), out);
+    expect(spawnSync('qpdf', ['--check', join(dir, 'sm2.pdf')]).status).toBe(0);
+  });
+
+  it('refuses OFD sealing with a non-SM2 seal, without a key, and an empty or non-OFD body', async () => {
+    const ecSeal = h.creds.agencies[0]!.seals[0]!;
+    const ofd = new Uint8Array(readFileSync(corpusPath('cn/ofd/helloworld-unsigned.ofd')));
+    expect(ecSeal.algorithm).not.toBe('SM2');
+    const notSm2 = await post(`/v1/seals/${ecSeal.id}/ofd`, ofd, 'application/ofd', operatorKey);
+    expect(notSm2.statusCode).toBe(400);
+    expect((await post(`/v1/seals/${sealId}/ofd`, ofd, 'application/ofd')).statusCode).toBe(401);
+    expect((await post(`/v1/seals/${sealId}/ofd`, new TextEncoder().encode('not a zip'), 'application/ofd', operatorKey)).statusCode).toBe(400);
+    expect((await post('/v1/verify/ofd', new TextEncoder().encode('not a zip'), 'application/ofd')).statusCode).toBe(400);
+  });
+});

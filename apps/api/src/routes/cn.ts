@@ -1,0 +1,108 @@
+/**
+ * Chinese seals through the API (issue 9):
+ *   POST /seals/{id}/ofd   an OFD document (application/ofd or application/octet-stream), sealed
+ *                          with the seal's SM2 key and its GB/T 38540 v4 SES_Seal (signOfd); operators
+ *                          only; the use is in the usage log (documentKind 'ofd') before the answer.
+ *   POST /verify/ofd       verifyOfd: a VerificationReport per signature; the registry's SM2 CA (when
+ *                          configured) is the trust anchor. Anonymous, like the other verify routes.
+ * PDF sealing with an SM2 seal needs nothing here: POST /seals/{id}/pdf signs with the seal's SM2
+ * Signer and writes a GM/T 0010 CMS (core/src/cn/gm-cms.ts).
+ */
+import { createHash } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { SealError, readOfdZip, signOfd, verifyOfd } from '@seal/core';
+import { LOG_ENTRY_HEADER } from '@seal/client';
+import type { RouteContext } from '../app.js';
+import { authenticate, principalOf, requireRole } from '../auth.js';
+import { ownSeal } from './seals.js';
+
+const OFD_TYPES = ['application/ofd', 'application/octet-stream'];
+const problems = {
+  400: { $ref: 'Problem#' },
+  401: { $ref: 'Problem#' },
+  403: { $ref: 'Problem#' },
+  404: { $ref: 'Problem#' },
+  409: { $ref: 'Problem#' },
+  413: { $ref: 'Problem#' },
+  429: { $ref: 'Problem#' },
+};
+const sealParams = { type: 'object', required: ['sealId'], properties: { sealId: { type: 'string', minLength: 1, maxLength: 128 } } } as const;
+
+function body(raw: unknown): Uint8Array {
+  if (!Buffer.isBuffer(raw) || raw.length === 0) throw new SealError('ERR_INPUT_INVALID', 'send the OFD document as application/ofd');
+  return raw;
+}
+
+const sha256Hex = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+/** The SES_Signature(s) signOfd added: SignedValue files present in the output and not in the input. */
+function addedSignatureValues(input: Uint8Array, output: Uint8Array): Uint8Array {
+  const before = readOfdZip(input);
+  const after = readOfdZip(output);
+  const parts: Buffer[] = [];
+  for (const [path, data] of after) if (!before.has(path) && /SignedValue\.dat$/i.test(path)) parts.push(Buffer.from(data));
+  if (parts.length === 0) throw new SealError('ERR_INTERNAL', 'the sealed OFD carries no new signature value');
+  return Buffer.concat(parts);
+}
+
+export async function cnRoutes(app: FastifyInstance, opts: RouteContext): Promise<void> {
+  const { registry } = opts.deps;
+  const limit = opts.limits.pdfBodyLimit;
+  app.addContentTypeParser('application/ofd', { parseAs: 'buffer', bodyLimit: limit }, (_req, b, done) => done(null, b));
+
+  app.post<{ Params: { sealId: string } }>(
+    '/seals/:sealId/ofd',
+    {
+      bodyLimit: limit,
+      preHandler: [authenticate(registry), requireRole('operator')],
+      schema: {
+        tags: ['sealing'],
+        security: [{ apiKey: [] }],
+        summary: 'Seal an OFD document with one of your agency\'s SM2 seals (GB/T 38540 SES_Signature)',
+        params: sealParams,
+        body: { content: Object.fromEntries(OFD_TYPES.map((t) => [t, { schema: { description: 'The OFD document (ZIP)' } }])) },
+        response: { 200: { description: 'The sealed OFD', content: { 'application/ofd': { schema: { type: 'string', format: 'binary' } } } }, ...problems },
+      },
+    },
+    async (request, reply) => {
+      const p = principalOf(request);
+      const ofd = body(request.body);
+      const sealId = request.params.sealId;
+      const seal = ownSeal(opts, p, sealId);
+      if (seal.algorithm !== 'SM2') throw new SealError('ERR_ALG_UNSUPPORTED', 'OFD documents are sealed with SM2 seals only');
+      const signer = await registry.getSealSigner(p, sealId);
+      const ses = registry.getSesSeal(sealId);
+      if (ses === null) throw new SealError('ERR_SEAL_STATE', 'the seal has no SES_Seal');
+      const sealed = await signOfd(ofd, { seal: ses, signer });
+      const logEntry = await registry.recordUsage(p, {
+        sealId,
+        documentKind: 'ofd',
+        documentSha256: sha256Hex(ofd),
+        signatureSha256: sha256Hex(addedSignatureValues(ofd, sealed)),
+      });
+      return reply
+        .header(LOG_ENTRY_HEADER, String(logEntry.index))
+        .header('seal-log-leaf-hash', logEntry.leafHash)
+        .type('application/ofd')
+        .send(Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength));
+    },
+  );
+
+  app.post(
+    '/verify/ofd',
+    {
+      bodyLimit: limit,
+      schema: {
+        tags: ['verification'],
+        summary: 'Verify the signatures of an OFD document (SES_Signature or bare SM2)',
+        body: { content: Object.fromEntries(OFD_TYPES.map((t) => [t, { schema: { description: 'The OFD document (ZIP)' } }])) },
+        response: { 200: { description: 'VerificationReport', type: 'object', additionalProperties: true }, ...problems },
+      },
+    },
+    async (request) => {
+      const ofd = body(request.body);
+      const anchors = registry.sm2 ? [registry.sm2.chain[registry.sm2.chain.length - 1]!] : [];
+      return verifyOfd(ofd, { trustAnchors: anchors });
+    },
+  );
+}
