@@ -32,8 +32,8 @@ const x5c = chain.map((c) => Buffer.from(c).toString('base64'));
 // every case alike. Each case reports ops per wall-clock second and ops per CPU second of this
 // process (user+system): the CPU figure is not distorted when other processes take the cores,
 // so the 80 % target is judged on it (both are printed).
-async function measureAll(cases, rounds = 8) {
-  const totals = cases.map(() => ({ n: 0, ns: 0n, cpuUs: 0 }));
+async function measureAll(cases, rounds = 12) {
+  const totals = cases.map(() => ({ n: 0, ns: 0n, cpuUs: 0, rounds: [] }));
   for (const c of cases) for (let i = 0; i < (c.warm ?? 2000); i++) await c.fn(); // warm-up: let the JIT settle for every case
   for (let r = 0; r < rounds; r++) {
     for (let k = 0; k < cases.length; k++) {
@@ -52,9 +52,10 @@ async function measureAll(cases, rounds = 8) {
       totals[k].n += n;
       totals[k].ns += now - start;
       totals[k].cpuUs += cpu.user + cpu.system;
+      totals[k].rounds.push(n / ((cpu.user + cpu.system) / 1e6));
     }
   }
-  return cases.map((c, k) => ({ name: c.name, perSec: totals[k].n / (Number(totals[k].ns) / 1e9), perCpuSec: totals[k].n / (totals[k].cpuUs / 1e6) }));
+  return cases.map((c, k) => ({ name: c.name, perSec: totals[k].n / (Number(totals[k].ns) / 1e9), perCpuSec: totals[k].n / (totals[k].cpuUs / 1e6), rounds: totals[k].rounds }));
 }
 
 const sealed = (await signJson(doc, { signer })).jws;
@@ -76,9 +77,13 @@ const rows = await measureAll([
 console.log(`payload ${doc.length} bytes, ${SECONDS}s per case in interleaved rounds, node ${process.version}`);
 console.log(`${'case'.padEnd(52)} ${'wall /s'.padStart(9)} ${'CPU /s'.padStart(9)}`);
 for (const r of rows) console.log(`${r.name.padEnd(52)} ${r.perSec.toFixed(0).padStart(9)} ${r.perCpuSec.toFixed(0).padStart(9)}`);
+// Per round, signJson and raw ECDSA ran back to back: the median of those paired ratios is the
+// figure least disturbed by other processes' bursts; the totals are printed alongside.
+const paired = rows[1].rounds.map((v, i) => v / rows[0].rounds[i]).sort((a, b) => a - b);
+const ratioMedian = paired[Math.floor(paired.length / 2)];
 const ratioCpu = rows[1].perCpuSec / rows[0].perCpuSec;
 const ratioWall = rows[1].perSec / rows[0].perSec;
-console.log(`signJson / raw ECDSA sign: ${(ratioCpu * 100).toFixed(1)} % per CPU second, ${(ratioWall * 100).toFixed(1)} % wall-clock (target >= 80 %): ${ratioCpu >= 0.8 ? 'met' : 'NOT MET'}`);
+console.log(`signJson / raw ECDSA sign: median of ${paired.length} paired rounds ${(ratioMedian * 100).toFixed(1)} % (range ${(paired[0] * 100).toFixed(0)}-${(paired[paired.length - 1] * 100).toFixed(0)} %), totals ${(ratioCpu * 100).toFixed(1)} % per CPU second, ${(ratioWall * 100).toFixed(1)} % wall-clock; target >= 80 %: ${ratioMedian >= 0.8 ? 'met' : 'NOT MET'}`);
 console.log(`(the JWS signing input is ${signingInputBytes.length} bytes: x5c chain + base64url payload; raw ECDSA over it reaches ${((rows[2].perCpuSec / rows[0].perCpuSec) * 100).toFixed(1)} % of raw over 1 KB)`);
 console.log(`signJson / jose sign:      ${((rows[1].perCpuSec / rows[3].perCpuSec) * 100).toFixed(1)} % per CPU second, ${((rows[1].perSec / rows[3].perSec) * 100).toFixed(1)} % wall-clock`);
-process.exitCode = ratioCpu >= 0.8 ? 0 : 1;
+process.exitCode = ratioMedian >= 0.8 ? 0 : 1;

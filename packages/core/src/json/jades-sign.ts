@@ -11,7 +11,7 @@ import { decodeBase64url, encodeBase64url } from './base64url.js';
 import { canonicalizeToBytes } from './jcs.js';
 import { isJsonObject, parseJsonStrict, type JsonObject, type JsonValue } from './json-parse.js';
 import { checkSignerAlgorithm, defaultAlgorithm, jwsSignatureValue, requestSignature, type JwsAlgorithm } from './jws-algs.js';
-import { payloadSegment, readGeneralJson, toCompact, toGeneralJson, type JwsSignatureParts } from './jws-sign.js';
+import { allocSigningInput, payloadSegment, readGeneralJson, toCompact, toGeneralJson, type JwsSignatureParts } from './jws-sign.js';
 import { CANON_HEADER, CANON_JCS } from './jades-headers.js';
 
 
@@ -167,7 +167,7 @@ export async function signJson(payload: Uint8Array | string | undefined, options
 
   const encodedPayload = b64 && existingSegment === undefined ? encodeBase64url(bytes) : undefined;
   const tail = b64 ? (encodedPayload ?? encodeBase64url(bytes)) : null;
-  const input = Buffer.allocUnsafe(header.prefix.length + (tail === null ? bytes.length : tail.length));
+  const input = allocSigningInput(header.prefix.length + (tail === null ? bytes.length : tail.length));
   input.set(header.prefix, 0);
   if (tail === null) input.set(bytes, header.prefix.length);
   else input.write(tail, header.prefix.length, 'latin1');

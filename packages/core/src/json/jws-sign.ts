@@ -25,11 +25,34 @@ export interface CreateJwsSignatureOptions {
   protectedB64?: string;
 }
 
+/**
+ * Signing inputs are a few KB each (the x5c chain is in the header). One ArrayBuffer per seal
+ * costs more than the JWS work itself (external memory drives extra garbage collections), so
+ * inputs are carved from 32 KiB slabs, as Node's own Buffer pool does for small buffers. A slab
+ * is never reused: when it is used up a new one is taken and earlier views keep the old one
+ * alive, so an asynchronous Signer still holding its input never sees it change. Slabs are kept
+ * small because structured clone (a Signer posting its input to a worker, as apps/api's engine
+ * does) copies a view's whole ArrayBuffer. Signers must not transfer `tbs.buffer`.
+ */
+const SLAB_BYTES = 32 * 1024;
+let slab = new ArrayBuffer(0);
+let slabUsed = 0;
+export function allocSigningInput(size: number): Buffer {
+  if (size > SLAB_BYTES / 4) return Buffer.allocUnsafe(size);
+  if (slabUsed + size > slab.byteLength) {
+    slab = new ArrayBuffer(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const out = Buffer.from(slab, slabUsed, size);
+  slabUsed += (size + 7) & ~7;
+  return out;
+}
+
 /** The JWS Signing Input: ASCII(protected) '.' (BASE64URL(payload) or, with b64:false, the payload bytes). */
 export function signingInput(protectedB64: string, payload: Uint8Array, b64: boolean, payloadB64?: string): Uint8Array {
   const tail = b64 ? (payloadB64 ?? encodeBase64url(payload)) : null;
   const size = protectedB64.length + 1 + (tail === null ? payload.length : tail.length);
-  const out = Buffer.allocUnsafe(size);
+  const out = allocSigningInput(size);
   let at = out.write(protectedB64, 0, 'latin1');
   out[at++] = 0x2e;
   if (tail === null) out.set(payload, at);
