@@ -6,7 +6,7 @@ import { corpusOrReport, corpusPath } from '../../../../test-support/corpus.js';
 import { createSoftwareSigner } from '../signer/software.js';
 import { decodeBase64url, encodeBase64url } from './base64url.js';
 import { ecdsaDerToRaw, signWithSigner } from './jws-algs.js';
-import { createJwsSignature, signingInput, toCompact, toGeneralJson } from './jws-sign.js';
+import { allocSigningInput, createJwsSignature, signingInput, toCompact, toGeneralJson } from './jws-sign.js';
 import { verifyJwsWithKey } from './jws-verify.js';
 
 const HAVE_CORPUS = corpusOrReport('RFC 7520 JOSE cookbook');
@@ -181,5 +181,16 @@ describe('JWS layer: ECDSA encoding, detached and unencoded payloads, refusals',
     const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey;
     const good = await createJwsSignature(payload, { signer, alg: 'ES256', protectedHeader: {} });
     expect(verifyJwsWithKey(toCompact(good, encodeBase64url(payload)), rsa).signatures[0]?.reason).toMatch(/needs an EC/);
+  });
+
+  it('hands out signing-input buffers that never overlap or get reused', () => {
+    const seen: Buffer[] = [];
+    for (let i = 0; i < 40; i++) {
+      const b = allocSigningInput(4300);
+      b.fill(i);
+      seen.push(b);
+    }
+    seen.forEach((b, i) => expect(b.every((x) => x === i)).toBe(true));
+    expect(allocSigningInput(100_000).buffer.byteLength).toBeGreaterThanOrEqual(100_000);
   });
 });
