@@ -48,7 +48,7 @@ describe('revision analysis whitelist', () => {
     });
     for (const cert of [null, { permissions: 3 as const }]) {
       const mods = analyse(out, cert);
-      expect(mods.find((m) => m.object === '4 0 R')).toMatchObject({ allowed: false });
+      expect(mods.find((m) => m.object === '4 0 R')).toMatchObject({ kind: 'page-content', allowed: false, description: 'content of page 1 changed' });
     }
   });
 

@@ -101,6 +101,8 @@ interface Roles {
   apDicts: Set<string>;
   /** Objects referenced from the trailer or from page resources (used beyond one annotation). */
   elsewhere: Set<string>;
+  /** Page content streams (and indirect /Contents arrays) -> index of the first page drawing them. */
+  contentStreams: Map<string, number>;
 }
 
 /** Private application data keys: cannot change what is displayed. */
@@ -125,6 +127,7 @@ function roles(doc: PdfDocument, rev: number): Roles {
     apStreams: new Map(),
     apDicts: new Set(),
     elsewhere: new Set(),
+    contentStreams: new Map(),
   };
   for (const [key, v] of doc.revisions[rev]!.trailer.entries()) {
     if (key !== 'Root' && key !== 'Info' && key !== 'Prev' && isRef(v)) r.elsewhere.add(v.key);
@@ -171,6 +174,10 @@ function roles(doc: PdfDocument, rev: number): Roles {
         for (const t of targets) if (isRef(t)) r.apStreams.set(t.key, (r.apStreams.get(t.key) ?? 0) + 1);
       }
     }
+    // the page's content streams, so that a change to one can name the page it shows on
+    const contents = p.dict.get('Contents');
+    if (isRef(contents) && !r.contentStreams.has(contents.key)) r.contentStreams.set(contents.key, i);
+    for (const k of refsIn(doc.resolve(contents, rev))) if (!r.contentStreams.has(k)) r.contentStreams.set(k, i);
     // objects page content can use: they must not be changed under the guise of an appearance update
     const res = p.dict.get('Resources');
     if (isRef(res)) r.elsewhere.add(res.key);
@@ -421,6 +428,8 @@ function classifyObject(doc: PdfDocument, k: number, key: string, object: string
     return (c('appearance', 'form', 'an appearance stream used by one annotation was updated'), out);
   }
   if (before.apDicts.has(key) && !before.elsewhere.has(key) && od && nd && !(newV instanceof PdfStream)) return (c('appearance', 'form', 'an appearance dictionary was updated'), out);
+  const contentPage = before.contentStreams.get(key);
+  if (contentPage !== undefined) return (c('page-content', 'other', `content of page ${contentPage + 1} changed`), out);
   c('other', 'other', newV instanceof PdfStream ? 'an existing stream (content, image, font or appearance) was changed' : 'an existing object was changed');
   return out;
 }
