@@ -17,7 +17,7 @@ export { buildCrl } from './crl/build-crl.js';
 export type { CrlEntry, BuildCrlOptions } from './crl/build-crl.js';
 export { parseOcspRequest, buildOcspResponse, ocspErrorResponse, certIdMatchesIssuer } from './ocsp/ocsp.js';
 export type { OcspRequest, OcspCertId, OcspCertStatus } from './ocsp/ocsp.js';
-export { UsageLog, verifyLogRows, checkInclusionProof, checkConsistencyProof, leafData } from './log/usage-log.js';
+export { UsageLog, verifyLogRows, checkInclusionProof, checkConsistencyProof, leafData, newEntryId, ENTRY_ID as USAGE_ENTRY_ID } from './log/usage-log.js';
 export type { AppendResult, SignedCheckpoint, InclusionProof, ConsistencyProof, LogVerification, LogProblem } from './log/usage-log.js';
 export { signCheckpoint, openCheckpoint, verifierKey, parseVerifierKey, checkpointBody } from './log/checkpoint.js';
 export type { Checkpoint, LogKey } from './log/checkpoint.js';

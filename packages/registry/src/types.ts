@@ -123,10 +123,17 @@ export interface UsageEntry {
   signatureSha256: string;
   /** Defaults to the registry clock. */
   at?: Date;
+  /**
+   * Random, unguessable id of this entry (32 lower-case hex digits = 128 bits, see newEntryId),
+   * chosen BEFORE sealing so the document can name its entry (QR verification link). Unique.
+   */
+  entryId?: string;
 }
 
-export interface UsageRecord extends Required<Omit<UsageEntry, 'at'>> {
+export interface UsageRecord extends Required<Omit<UsageEntry, 'at' | 'entryId'>> {
   index: number;
   at: string;
   leafHash: string;
+  /** null for entries logged without an id (before schema 3, or by callers that gave none). */
+  entryId: string | null;
 }

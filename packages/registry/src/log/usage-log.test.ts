@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SealError } from '@seal/core';
 import { openDevRegistry, REPO_ROOT, tempDir } from '../testing/fixtures.js';
-import { checkConsistencyProof, checkInclusionProof, leafData } from './usage-log.js';
+import { checkConsistencyProof, checkInclusionProof, leafData, newEntryId } from './usage-log.js';
 import { openCheckpoint } from './checkpoint.js';
 import { leafHash } from './merkle.js';
 
@@ -177,6 +177,59 @@ describe('usage log', () => {
       const next = await reg.appendUsage(entry(1));
       expect(next.index).toBe(v.entries);
       expect(reg.verifyLog().ok).toBe(true);
+    } finally {
+      await reg.close();
+    }
+  });
+  it('entry ids: random, recorded before sealing, covered by the leaf hash, found by id; old v1 rows still verify after the migration', async () => {
+    const file = join(t.dir, 'ids.db');
+    let reg = await openDevRegistry(file);
+    await reg.appendUsage(entry(1));
+    await reg.appendUsage(entry(2));
+    await reg.close();
+    // Turn the file into a schema-2 database (no entry_id column), as written before migration 3.
+    const raw = new Database(file);
+    raw.exec('DROP INDEX usage_log_entry_id; ALTER TABLE usage_log DROP COLUMN entry_id;');
+    raw.pragma('user_version = 2');
+    raw.close();
+
+    reg = await openDevRegistry(file);
+    try {
+      expect(reg.store.db.pragma('user_version', { simple: true })).toBe(3);
+      expect(reg.verifyLog()).toMatchObject({ ok: true, entries: 2 });
+      expect(reg.usageLog.getEntry(0)?.entryId).toBeNull();
+      const id = newEntryId();
+      expect(id).toMatch(/^[0-9a-f]{32}$/);
+      expect(newEntryId()).not.toBe(id);
+      const r = await reg.appendUsage({ ...entry(3), entryId: id });
+      expect(r.index).toBe(2);
+      const got = reg.usageLog.getEntryById(id);
+      expect(got).toMatchObject({ index: 2, entryId: id, documentSha256: h(3) });
+      expect(reg.usageLog.getEntry(2)?.entryId).toBe(id);
+      expect(reg.usageLog.getEntryById(newEntryId())).toBeNull();
+      expect(reg.usageLog.getEntryById('2')).toBeNull();
+      expect(reg.usageLog.getEntryById(id.toUpperCase())).toBeNull();
+      // the id is part of the leaf: v2 leaf data differs from the v1 layout
+      const row = reg.store.getLeaf(2);
+      expect(Buffer.from(row?.leafHash as Uint8Array).equals(Buffer.from(leafHash(leafData({ ...(row as NonNullable<typeof row>), entryId: null }))))).toBe(false);
+      expect(reg.verifyLog()).toMatchObject({ ok: true, entries: 3 });
+      // reuse and malformed ids are refused before they reach the batch
+      await expect(reg.appendUsage({ ...entry(4), entryId: id })).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
+      await expect(reg.appendUsage({ ...entry(4), entryId: 'not-an-id' })).rejects.toMatchObject({ code: 'ERR_INPUT_INVALID' });
+      expect(reg.verifyLog()).toMatchObject({ ok: true, entries: 3 });
+    } finally {
+      await reg.close();
+    }
+    // Changing a stored entry id is detected (the raw file bypasses the append-only triggers).
+    const raw2 = new Database(file);
+    raw2.exec('DROP TRIGGER usage_log_no_update');
+    raw2.prepare('UPDATE usage_log SET entry_id = ? WHERE idx = 2').run(newEntryId());
+    raw2.close();
+    reg = await openDevRegistry(file);
+    try {
+      const v = reg.verifyLog();
+      expect(v.ok).toBe(false);
+      expect(v.problems).toContainEqual({ kind: 'leaf-modified', at: 2 });
     } finally {
       await reg.close();
     }

@@ -6,6 +6,7 @@
  * durable, and every stored leaf is covered by a signed checkpoint. Rows are never updated or
  * deleted (SQLite triggers refuse it); `verify` recomputes everything from the rows.
  */
+import { randomBytes } from 'node:crypto';
 import { InputInvalidError, SealError, type Signer } from '@seal/core';
 import type { CheckpointRow, LeafRow, RegistryStore } from '../store/store.js';
 import type { UsageEntry, UsageRecord } from '../types.js';
@@ -17,12 +18,23 @@ const ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const KIND = /^[a-z0-9._-]{1,32}$/;
 const MAX_BATCH = 8192;
 
-/** The leaf data: a JSON array in a fixed order (deterministic, self-describing). */
-export function leafData(r: Omit<LeafRow, 'leafHash'>): Uint8Array {
-  return Buffer.from(
-    JSON.stringify(['seal-usage/v1', r.idx, r.at, r.sealId, r.agencyId, r.accountId, r.documentKind, r.documentSha256, r.signatureSha256]),
-    'utf8',
-  );
+/** Usage-log entry ids: 128 random bits as 32 lower-case hex digits. */
+export const ENTRY_ID = /^[0-9a-f]{32}$/;
+
+/** A fresh random entry id (128 bits from the CSPRNG), for UsageEntry.entryId. */
+export function newEntryId(): string {
+  return randomBytes(16).toString('hex');
+}
+
+/**
+ * The leaf data: a JSON array in a fixed order (deterministic, self-describing). Entries without
+ * an entry id keep the v1 layout (so every existing leaf still verifies); entries with one use
+ * v2, which appends the id, so the id is covered by the leaf hash and the signed checkpoints.
+ */
+export function leafData(r: Omit<LeafRow, 'leafHash' | 'entryId'> & { entryId?: string | null }): Uint8Array {
+  const v1 = [r.idx, r.at, r.sealId, r.agencyId, r.accountId, r.documentKind, r.documentSha256, r.signatureSha256];
+  const arr = r.entryId === undefined || r.entryId === null ? ['seal-usage/v1', ...v1] : ['seal-usage/v2', ...v1, r.entryId];
+  return Buffer.from(JSON.stringify(arr), 'utf8');
 }
 
 export interface AppendResult {
@@ -148,7 +160,15 @@ export class UsageLog {
     if (typeof e.signatureSha256 !== 'string' || !HEX64.test(e.signatureSha256)) throw new InputInvalidError('usage entry: bad signatureSha256');
     const at = (e.at ?? this.o.clock()).getTime();
     if (!Number.isFinite(at)) throw new InputInvalidError('usage entry: bad time');
+    if (e.entryId !== undefined && (typeof e.entryId !== 'string' || !ENTRY_ID.test(e.entryId))) {
+      throw new InputInvalidError('usage entry: bad entryId (32 lower-case hex digits)');
+    }
+    // Refused here, not by the unique index at commit, which would fail the whole group commit.
+    if (e.entryId !== undefined && this.o.store.getLeafByEntryId(e.entryId) !== null) {
+      throw new SealError('ERR_CONFLICT', 'usage entry: entryId already used');
+    }
     return {
+      entryId: e.entryId ?? null,
       at,
       sealId: e.sealId,
       agencyId: e.agencyId,
@@ -213,6 +233,13 @@ export class UsageLog {
     return r === null ? null : recordOf(r);
   }
 
+  /** The entry with this random entry id, or null (also for a malformed id). */
+  getEntryById(entryId: string): UsageRecord | null {
+    if (typeof entryId !== 'string' || !ENTRY_ID.test(entryId)) return null;
+    const r = this.o.store.getLeafByEntryId(entryId);
+    return r === null ? null : recordOf(r);
+  }
+
   entriesForSeal(sealId: string, limit = 1000): UsageRecord[] {
     return this.o.store.leavesForSeal(sealId, limit).map(recordOf);
   }
@@ -271,6 +298,7 @@ function recordOf(r: LeafRow): UsageRecord {
     documentSha256: r.documentSha256,
     signatureSha256: r.signatureSha256,
     leafHash: hex(r.leafHash),
+    entryId: r.entryId ?? null,
   };
 }
 

@@ -171,6 +171,13 @@ export const MIGRATIONS: readonly string[] = [
     UPDATE seal_status SET reason = NULL, revoked_at = NULL, invalidity_date = NULL WHERE ca_id = old.ca_id AND serial = old.serial;
   END;
   `,
+  // 3: usage-log entry ids: a random token (128 bits, hex) chosen BEFORE sealing, so the sealed
+  //    document can name its own entry (the QR verification link). Old rows keep NULL; new rows
+  //    with an id hash it into their leaf (leaf format seal-usage/v2, see usage-log.ts).
+  `
+  ALTER TABLE usage_log ADD COLUMN entry_id TEXT;
+  CREATE UNIQUE INDEX usage_log_entry_id ON usage_log (entry_id) WHERE entry_id IS NOT NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

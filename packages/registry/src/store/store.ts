@@ -107,6 +107,8 @@ export interface LeafRow {
   documentSha256: string;
   signatureSha256: string;
   leafHash: Uint8Array;
+  /** Random entry id chosen before sealing (schema 3); null for older entries and callers without one. */
+  entryId: string | null;
 }
 
 export interface CheckpointRow {
@@ -214,11 +216,12 @@ export class RegistryStore {
       keyInsert: p('INSERT INTO keys (ref, algorithm, public_spki, wrapped, created_at) VALUES (?, ?, ?, ?, ?)'),
       keyGet: p('SELECT ref, algorithm, public_spki AS publicSpki, wrapped, created_at AS createdAt FROM keys WHERE ref = ?'),
       leafInsert: p(
-        `INSERT INTO usage_log (idx, at, seal_id, agency_id, account_id, document_kind, document_sha256, signature_sha256, leaf_hash)
-         VALUES (@idx, @at, @sealId, @agencyId, @accountId, @documentKind, @documentSha256, @signatureSha256, @leafHash)`,
+        `INSERT INTO usage_log (idx, at, seal_id, agency_id, account_id, document_kind, document_sha256, signature_sha256, leaf_hash, entry_id)
+         VALUES (@idx, @at, @sealId, @agencyId, @accountId, @documentKind, @documentSha256, @signatureSha256, @leafHash, @entryId)`,
       ),
       leafGet: p(`SELECT ${LEAF_COLS} FROM usage_log WHERE idx = ?`),
       leafIter: p(`SELECT ${LEAF_COLS} FROM usage_log ORDER BY idx`),
+      leafByEntryId: p(`SELECT ${LEAF_COLS} FROM usage_log WHERE entry_id = ?`),
       leafHashes: p('SELECT leaf_hash FROM usage_log WHERE idx < ? ORDER BY idx').pluck(),
       leafCount: p('SELECT count(*) FROM usage_log').pluck(),
       leavesForSeal: p(`SELECT ${LEAF_COLS} FROM usage_log WHERE seal_id = ? ORDER BY idx LIMIT ?`),
@@ -363,6 +366,9 @@ export class RegistryStore {
   getLeaf(idx: number): LeafRow | null {
     return leafOut(this.s.leafGet.get(idx));
   }
+  getLeafByEntryId(entryId: string): LeafRow | null {
+    return leafOut(this.s.leafByEntryId.get(entryId));
+  }
   *iterateLeaves(): IterableIterator<LeafRow> {
     for (const r of this.s.leafIter.iterate()) yield leafOut(r) as LeafRow;
   }
@@ -396,7 +402,7 @@ const REVOCATION_COLS =
   'seal_id AS sealId, ca_id AS caId, serial, reason, revoked_at AS revokedAt, invalidity_date AS invalidityDate, revoked_by AS revokedBy';
 const EVENT_COLS = 'seq, request_id AS requestId, seal_id AS sealId, action, actor_id AS actorId, at, detail';
 const LEAF_COLS =
-  'idx, at, seal_id AS sealId, agency_id AS agencyId, account_id AS accountId, document_kind AS documentKind, document_sha256 AS documentSha256, signature_sha256 AS signatureSha256, leaf_hash AS leafHash';
+  'idx, at, seal_id AS sealId, agency_id AS agencyId, account_id AS accountId, document_kind AS documentKind, document_sha256 AS documentSha256, signature_sha256 AS signatureSha256, leaf_hash AS leafHash, entry_id AS entryId';
 
 type Raw = Record<string, unknown>;
 
