@@ -9,9 +9,8 @@
  *   - the SM2 signature verifies with `openssl pkeyutl -verify -rawin -digest sm3 -pkeyopt
  *     distid:1234567812345678` over the signed attributes (cut where asn1parse says they are, tag
  *     [0] turned into SET);
- *   - our verifyPdf reports the seal intact and valid (trusted with the seal certificate as anchor:
- *     the shared PKI path validator does not check SM2 certificate signatures yet, so a chain
- *     through an SM2 CA is not trusted), and a changed byte / signature as HASH_FAILURE /
+ *   - our verifyPdf reports the seal intact and valid, trusted through the OpenSSL SM2 CA (and not
+ *     through a look-alike CA with another key), and a changed byte / signature as HASH_FAILURE /
  *     SIG_CRYPTO_FAILURE.
  * OpenSSL 3.0's `openssl cms -verify` cannot check SM2 CMS, hence the cut (see INTEROP.md).
  */
@@ -172,6 +171,24 @@ describe.runIf(HAVE_TOOLS)('seal pdf sign with an SM2 key: GM/T 0010 CMS checked
     expect(untrusted.trusted).toBe(false);
   });
 
+  it('our verifier: the chain through the OpenSSL SM2 CA is trusted (SM2-with-SM3 certificate signatures checked)', async () => {
+    const ca = parsePemCertificates(readFileSync(p('ca.pem')));
+    const s = (await verifyPdf(sealed.pdf, { trustAnchors: ca, revocationPolicy: 'if-available' })).signatures[0]!;
+    expect(s.errors).toEqual([]);
+    expect(s.trusted).toBe(true);
+    expect(s.indication).toBe('TOTAL_PASSED');
+    expect(s.chain).toHaveLength(2);
+    // a CA whose key did not sign the seal certificate (same name, other key) is not a path
+    const sm3 = ['-sm3', '-sigopt', 'distid:1234567812345678'];
+    openssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:SM2', '-out', p('fake.key.pem'));
+    openssl('req', '-new', '-x509', '-key', p('fake.key.pem'), ...sm3, '-subj', '/CN=OpenSSL SM2 CA/C=CN', '-days', '30',
+      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-out', p('fake.pem'));
+    const f = (await verifyPdf(sealed.pdf, { trustAnchors: parsePemCertificates(readFileSync(p('fake.pem'))), revocationPolicy: 'if-available' })).signatures[0]!;
+    expect(f.valid).toBe(true);
+    expect(f.trusted).toBe(false);
+    expect(f.indication).toBe('INDETERMINATE');
+  });
+
   it('a changed signed byte is HASH_FAILURE; a changed signature is SIG_CRYPTO_FAILURE', async () => {
     const bad = Uint8Array.from(sealed.pdf);
     const pos = Buffer.from(input).indexOf('SM2 seal test') + 1; // the page text, inside the ByteRange
@@ -206,5 +223,5 @@ describe.runIf(HAVE_TOOLS)('seal pdf sign with an SM2 key: GM/T 0010 CMS checked
     const sha = spawnSync(tsx, [main, 'pdf', 'sign', p('in.pdf'), '-o', p('cli2.pdf'), '--cert', p('seal.pem'), '--key', p('seal.key.pem'), '--hash', 'SHA-384'], { encoding: 'utf8', cwd: PROJECT_ROOT });
     expect(sha.status).toBe(65);
     expect(sha.stderr).toContain('SM3');
-  }, 60_000);
+  }, 180_000);
 });

@@ -5,6 +5,7 @@
  */
 import { createHash, createPublicKey, verify as nodeVerify, constants, type KeyObject } from 'node:crypto';
 import * as asn1js from 'asn1js';
+import { OID_SM2_WITH_SM3, sm2PublicPointFromSpki, sm2Verify } from '../cn/sm2.js';
 
 export type DigestName =
   | 'md5'
@@ -266,7 +267,21 @@ export function checkKey(key: KeyObject, scheme: SignatureScheme, allowWeak = fa
  * Verify one signature. Returns true/false for good/bad maths; throws AlgorithmPolicyError for
  * unsupported, inconsistent or weak algorithms and keys (callers report INDETERMINATE).
  */
+/** SM2-with-SM3 (GB/T 35276, Chinese seal certificates): node's crypto cannot verify SM2; cn/sm2.ts can. */
+function verifySm2Signature(p: VerifyParams): boolean {
+  if (p.digest !== undefined && p.digest !== 'sm3') throw new AlgorithmPolicyError(`SM2-with-SM3 with digest ${p.digest}`, 'inconsistent');
+  let point: Uint8Array;
+  try {
+    const spki = p.publicKey instanceof Uint8Array ? p.publicKey : new Uint8Array(p.publicKey.export({ format: 'der', type: 'spki' }));
+    point = sm2PublicPointFromSpki(spki);
+  } catch {
+    throw new AlgorithmPolicyError('an SM2-with-SM3 signature needs an SM2 key', 'inconsistent');
+  }
+  return sm2Verify(p.data, p.signature, point);
+}
+
 export function verifySignature(p: VerifyParams): boolean {
+  if (p.signatureAlgorithm.algorithmId === OID_SM2_WITH_SM3) return verifySm2Signature(p);
   const alg = resolveSignatureAlgorithm(p.signatureAlgorithm, p.digest, p.allowWeak);
   const key = toKeyObject(p.publicKey);
   checkKey(key, alg.scheme, p.allowWeak);

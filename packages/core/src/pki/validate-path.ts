@@ -6,6 +6,7 @@
  */
 import type { Indication, RevocationSummary, SubIndication } from '../report/index.js';
 import { AlgorithmPolicyError, checkKey, resolveSignatureAlgorithm, toKeyObject, verifySignature } from './algorithms.js';
+import { OID_SM2_WITH_SM3 } from '../cn/sm2.js';
 import { EKU, parseCertificate, namesEqual, type CertInfo, type KeyUsageName } from './cert.js';
 import { checkCrl, parseCrl, type ParsedCrl } from './crl.js';
 import { buildOcspRequest, checkOcsp, parseOcspResponse, type ParsedOcsp } from './ocsp.js';
@@ -195,6 +196,8 @@ function checkStructure(chain: CertInfo[], opts: PathValidationOptions, errors: 
   // weak certificate signatures (not the anchor's own signature, which is never relied on)
   for (let i = 0; i < chain.length - 1; i++) {
     const c = chain[i]!;
+    // SM2-with-SM3 (256-bit SM2, SM3) passes the policy; its signature was checked while building the chain
+    if (c.pkijs.signatureAlgorithm.algorithmId === OID_SM2_WITH_SM3) continue;
     try {
       // the signature itself was verified while building the chain; here only the policy
       const alg = resolveSignatureAlgorithm(c.pkijs.signatureAlgorithm, undefined, false);
