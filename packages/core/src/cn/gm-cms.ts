@@ -47,14 +47,19 @@ export interface GmCmsOptions {
   signingTime?: Date;
 }
 
-/** Is this DER a ContentInfo with the GM/T 0010 signedData content type? */
+/** DER of the OID 1.2.156.10197.6.1.4.2.2 (GM/T 0010 signedData). */
+const GM_SIGNED_DATA_OID_DER = Uint8Array.of(0x06, 0x0a, 0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x06, 0x01, 0x04, 0x02, 0x02);
+
+/**
+ * Does this DER start like a ContentInfo with the GM/T 0010 signedData content type? A look at
+ * the first bytes only (every PDF signature passes here); verifyGmCms parses the rest strictly.
+ */
 export function isGmCms(der: Uint8Array): boolean {
-  try {
-    const ci = readSequence(parseDer(der), 'ContentInfo', 2, 2);
-    return readOid(ci[0], 'contentType') === OID_GM_SIGNED_DATA;
-  } catch {
-    return false;
-  }
+  if (der.length < 2 || der[0] !== 0x30) return false;
+  const l = der[1]!;
+  const header = l < 0x80 ? 2 : 2 + (l & 0x7f);
+  if (l === 0x80 || header > 6 || der.length < header + GM_SIGNED_DATA_OID_DER.length) return false;
+  return bytesEqual(der.subarray(header, header + GM_SIGNED_DATA_OID_DER.length), GM_SIGNED_DATA_OID_DER);
 }
 
 function sm3(data: Uint8Array): Uint8Array {
