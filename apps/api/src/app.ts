@@ -23,7 +23,6 @@ import { logRoutes } from './routes/log.js';
 import { cnRoutes } from './routes/cn.js';
 import { normaliseDn } from './routes/verify.js';
 import { webPlugin } from './web/index.js';
-import { entryLookup } from './web-lookup.js';
 
 export interface RouteContext {
   deps: ApiDeps;
@@ -122,7 +121,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(logRoutes, { ...ctx, prefix: '/v1' });
   await app.register(cnRoutes, { ...ctx, prefix: '/v1' });
   // The public verification page (apps/api/src/web) with its QR landing lookup.
-  if (deps.web !== false) await app.register(webPlugin, { lookupEntry: entryLookup(deps.registry) });
+  if (deps.web !== false) await app.register(webPlugin, { registry: deps.registry });
   for (const extra of deps.plugins ?? []) await app.register(extra.plugin, extra.options ?? {});
 
   app.addHook('onClose', async () => {

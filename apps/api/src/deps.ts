@@ -17,6 +17,11 @@ export type RegistryPort = Registry;
 export interface SealPdfInput {
   pdf: Uint8Array;
   options: PdfSealOptions;
+  /**
+   * With option `qr`: the verification URL to draw (`${baseUrl}/v/${entryId}#sha256=...`), made by
+   * the sealing route, which knows the usage-log entry id before sealing.
+   */
+  qrUrl?: string;
 }
 
 export interface SealJsonInput {

@@ -7,8 +7,9 @@ import { SealError } from '@seal/core';
 import type { LogEntryRef, PdfSealOptions } from '@seal/client';
 import type { RouteContext } from './app.js';
 import type { Signer } from '@seal/core';
-import type { Registry } from '@seal/registry';
-import type { Principal, SealJsonInput } from './deps.js';
+import { newEntryId, type Registry } from '@seal/registry';
+import type { Principal, SealJsonInput, SealPdfInput } from './deps.js';
+import { verificationUrl } from './web/verification-url.js';
 import { ownSeal } from './routes/seals.js';
 
 /**
@@ -50,14 +51,21 @@ export async function sealPdfFor(
   if (pdf.length === 0) throw new SealError('ERR_INPUT_INVALID', 'empty PDF body');
   ownSeal(ctx, principal, sealId);
   const signer = await signerFor(ctx, principal, sealId);
-  const sealed = await ctx.deps.engine.signPdf({ pdf, options }, signer);
+  // The entry id is chosen before sealing so the QR link drawn into the seal can name the entry;
+  // the link carries the same digest the log records (SHA-256 of the PDF as submitted).
+  const entryId = newEntryId();
+  const documentSha256 = sha256Hex(pdf);
+  const input: SealPdfInput = { pdf, options };
+  if (options.qr === true && ctx.deps.baseUrl !== undefined) input.qrUrl = verificationUrl(ctx.deps.baseUrl, entryId, documentSha256);
+  const sealed = await ctx.deps.engine.signPdf(input, signer);
   const logEntry = await ctx.deps.registry.recordUsage(principal, {
     sealId,
     documentKind: 'pdf',
-    documentSha256: sha256Hex(pdf),
+    documentSha256,
     signatureSha256: sha256Hex(sealed.signatureValue),
+    entryId,
   });
-  return { pdf: sealed.pdf, logEntry };
+  return { pdf: sealed.pdf, logEntry: { ...logEntry, entryId } };
 }
 
 export async function sealJsonFor(
@@ -72,11 +80,13 @@ export async function sealJsonFor(
   // signature); big ones, whose canonicalisation and hashing take time, go to the pool.
   const engine = input.payload.length <= INLINE_JSON_MAX ? ctx.inline : ctx.deps.engine;
   const sealed = await engine.signJson(input, signer);
+  const entryId = newEntryId();
   const logEntry = await ctx.deps.registry.recordUsage(principal, {
     sealId,
     documentKind: 'json',
     documentSha256: sha256Hex(input.payload),
     signatureSha256: sha256Hex(sealed.signatureValue),
+    entryId,
   });
-  return { signature: sealed.signature, logEntry };
+  return { signature: sealed.signature, logEntry: { ...logEntry, entryId } };
 }

@@ -6,6 +6,7 @@
 import { ERROR_TABLE, SealError, type ErrorCode } from '@seal/core';
 import {
   LOG_ENTRY_HEADER,
+  LOG_ENTRY_ID_HEADER,
   type Account,
   type Agency,
   type BatchDocument,
@@ -268,5 +269,6 @@ function logEntryFrom(res: Response): LogEntryRef {
   const index = Number(res.headers.get(LOG_ENTRY_HEADER));
   const leafHash = res.headers.get('seal-log-leaf-hash') ?? '';
   if (!Number.isSafeInteger(index) || index < 0) throw new SealError('ERR_UPSTREAM', 'the service did not name the usage-log entry');
-  return { index, leafHash };
+  const entryId = res.headers.get(LOG_ENTRY_ID_HEADER);
+  return entryId !== null && /^[0-9a-f]{32}$/.test(entryId) ? { index, leafHash, entryId } : { index, leafHash };
 }

@@ -111,6 +111,8 @@ export interface LogEntryRef {
   index: number;
   /** Hex SHA-256 leaf hash (RFC 6962 leaf hash). */
   leafHash: string;
+  /** The entry's random id (32 hex digits), the id in the QR verification link `/v/{entryId}`. */
+  entryId?: string;
 }
 
 export interface JsonSealRequest {
@@ -323,7 +325,7 @@ export const logEntryRefSchema = {
   $id: 'LogEntryRef',
   type: 'object',
   required: ['index', 'leafHash'],
-  properties: { index: { type: 'integer', minimum: 0 }, leafHash: hex },
+  properties: { index: { type: 'integer', minimum: 0 }, leafHash: hex, entryId: { type: 'string', pattern: '^[0-9a-f]{32}$' } },
 } as const;
 
 export const verificationReportSchema = {
@@ -466,3 +468,5 @@ export const SHARED_SCHEMAS = [
 
 /** The header naming the usage-log entry of a sealing success. */
 export const LOG_ENTRY_HEADER = 'seal-log-entry';
+/** The random entry id of that usage-log entry (the id in the QR verification link). */
+export const LOG_ENTRY_ID_HEADER = 'seal-log-entry-id';

@@ -105,6 +105,8 @@ export interface UseSealOptions {
   documentKind: string;
   documentSha256: string;
   signatureSha256: string;
+  /** Random entry id chosen before sealing (see newEntryId); optional. */
+  entryId?: string;
 }
 
 const MAX_PICTURE = 1024 * 1024;

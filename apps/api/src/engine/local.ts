@@ -59,7 +59,8 @@ export function createLocalEngine(options: LocalEngineOptions = {}): EnginePort 
       if (o.certify !== undefined) opts.certify = o.certify;
       if (o.visible || o.rect !== undefined || o.page !== undefined || o.qr) {
         const visible: NonNullable<typeof opts.visible> = { page: o.page ?? 1, rect: o.rect ?? [36, 36, 180, 90] };
-        if (o.qr && options.baseUrl !== undefined) visible.qr = `${options.baseUrl}/`;
+        if (o.qr && input.qrUrl !== undefined) visible.qr = input.qrUrl;
+        else if (o.qr && options.baseUrl !== undefined) visible.qr = `${options.baseUrl}/`;
         opts.visible = visible;
       }
       const pdf = await part('signPdf', 'issue 3')(input.pdf, signer, opts);

@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import { SealError } from '@seal/core';
-import { LOG_ENTRY_HEADER, type BatchDocument, type BatchItemResult, type JsonSealRequest, type PdfSealOptions } from '@seal/client';
+import { LOG_ENTRY_HEADER, LOG_ENTRY_ID_HEADER, type BatchDocument, type BatchItemResult, type JsonSealRequest, type PdfSealOptions } from '@seal/client';
 import type { RouteContext } from '../app.js';
 import { authenticate, principalOf, requireRole } from '../auth.js';
 import { toProblem } from '../problem.js';
@@ -166,6 +166,7 @@ export async function sealingRoutes(app: FastifyInstance, opts: RouteContext): P
       const sealed = await sealPdfFor(opts, p, request.params.sealId, pdf, options);
       return reply
         .header(LOG_ENTRY_HEADER, String(sealed.logEntry.index))
+        .header(LOG_ENTRY_ID_HEADER, sealed.logEntry.entryId ?? '')
         .header('seal-log-leaf-hash', sealed.logEntry.leafHash)
         .type('application/pdf')
         .send(Buffer.from(sealed.pdf.buffer, sealed.pdf.byteOffset, sealed.pdf.byteLength));
@@ -209,7 +210,7 @@ export async function sealingRoutes(app: FastifyInstance, opts: RouteContext): P
         detached: b.detached ?? false,
         canonical: b.canonical ?? true,
       });
-      return reply.header(LOG_ENTRY_HEADER, String(sealed.logEntry.index)).send(sealed);
+      return reply.header(LOG_ENTRY_HEADER, String(sealed.logEntry.index)).header(LOG_ENTRY_ID_HEADER, sealed.logEntry.entryId ?? '').send(sealed);
     },
   );
 

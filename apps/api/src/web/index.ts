@@ -154,7 +154,9 @@ type MaybePromise<T> = T | Promise<T>;
  */
 export interface EntryRegistryReader {
   usageLog: {
-    getEntry(index: number): MaybePromise<{ at: string; sealId: string; agencyId: string; documentKind: string; documentSha256: string } | null>;
+    getEntry(index: number): MaybePromise<UsageEntryView | null>;
+    /** Lookup by the random entry id the QR link names (registry schema 3). */
+    getEntryById?(entryId: string): MaybePromise<UsageEntryView | null>;
   };
   getSeal(id: string): MaybePromise<{
     id: string;
@@ -167,6 +169,13 @@ export interface EntryRegistryReader {
   getAgency(id: string): MaybePromise<{ id: string; name: string } | null>;
   getSealPicture?(id: string): MaybePromise<Uint8Array | null>;
 }
+
+type UsageEntryView = { at: string; sealId: string; agencyId: string; documentKind: string; documentSha256: string };
+
+/** Random usage-log entry ids (128 bits, hex): what new QR links name. */
+const RANDOM_ENTRY_ID = /^[0-9a-f]{32}$/;
+/** Decimal usage-log indexes: what older links and the `seal-log-entry` header name. */
+const ENTRY_INDEX = /^(0|[1-9][0-9]{0,15})$/;
 
 async function sealOrNull(registry: EntryRegistryReader, id: string): Promise<Awaited<ReturnType<EntryRegistryReader['getSeal']>>> {
   try {
@@ -185,15 +194,22 @@ export function pictureType(b: Uint8Array): 'image/png' | 'image/jpeg' | null {
 }
 
 /**
- * The lookup the QR landing page needs, over the registry: entry ids are usage-log indexes in
- * decimal, as in the `seal-log-entry` header of a sealing answer.
+ * The lookup the QR landing page needs, over the registry: an entry id is either the entry's
+ * random id (32 hex digits, `seal-log-entry-id`, what the sealing route draws into the QR code)
+ * or its usage-log index in decimal (`seal-log-entry`). Both are answered only together with
+ * the document's digest (GET /v/:entryId/record), so guessable indexes enumerate nothing.
  */
 export function entryLookupFromRegistry(registry: EntryRegistryReader): (entryId: string) => Promise<EntryRecordView | null> {
   return async (entryId) => {
-    if (!/^(0|[1-9][0-9]{0,15})$/.test(entryId)) return null;
-    const index = Number(entryId);
-    if (!Number.isSafeInteger(index)) return null;
-    const entry = await registry.usageLog.getEntry(index);
+    let entry: UsageEntryView | null;
+    if (RANDOM_ENTRY_ID.test(entryId)) {
+      const byId = registry.usageLog.getEntryById;
+      entry = byId === undefined ? null : await byId.call(registry.usageLog, entryId);
+    } else if (ENTRY_INDEX.test(entryId) && Number.isSafeInteger(Number(entryId))) {
+      entry = await registry.usageLog.getEntry(Number(entryId));
+    } else {
+      return null;
+    }
     if (entry === null) return null;
     const seal = await sealOrNull(registry, entry.sealId);
     const agency = await registry.getAgency(entry.agencyId);
