@@ -24,3 +24,4 @@ export { createSm2TestPki, type Sm2TestPki } from './sm2-test-pki.js';
 export { signOfd, type SignOfdOptions } from './ofd-sign.js';
 export { issueSm2Crl, parseCrl as parseSm2Crl, checkCrlRevocation as checkSm2CrlRevocation, verifyCrlSignature as verifySm2CrlSignature, CRL_REASONS as SM2_CRL_REASONS, type ParsedCrl as Sm2ParsedCrl, type IssueSm2CrlOptions, type RevokedEntry as Sm2RevokedEntry, type CrlReason as Sm2CrlReason } from './sm2-crl.js';
 export { createSealPdfAppearance, type SealVectorOptions, type SealVectorAppearance } from './seal-vector.js';
+export { createGmCmsSignature, estimateGmCmsSize, verifyGmCms, isGmCms, type GmCmsOptions, type GmCmsProfile, type GmCmsVerifyOptions } from './gm-cms.js';
