@@ -3,12 +3,16 @@ export const USAGE = `seal: electronic seals and signatures for PDF, JSON, GB/T 
 
 Usage:
   seal pdf sign IN.pdf -o OUT.pdf KEY [--chain PEM]... [--level B-B|B-T|B-LT|B-LTA] [--tsa URL]
-       [--visible --page N --rect x,y,w,h --image FILE] [--certify 1|2|3] [--field NAME]
-       [--reason T] [--location T] [--qr] [--server URL --api-key KEY --seal ID]
+       [--visible --page N --rect x,y,w,h --image FILE [--qr URL]] [--certify 1|2|3] [--field NAME]
+       [--reason T] [--location T]
+  seal pdf sign IN.pdf -o OUT.pdf --server URL --api-key KEY --seal ID [--level B-B|B-T]
+       [--visible --page N --rect x,y,w,h [--qr auto]] [--certify 1|2|3] [--reason T] [--location T]
   seal pdf extend IN.pdf -o OUT.pdf --level B-LT|B-LTA [--tsa URL] [--crl FILE]...
   seal pdf verify IN.pdf [--trust PEM]... [--crl FILE]... [--at ISO-8601] [--json]
   seal json sign IN.json -o OUT KEY [--chain PEM]... [--format compact|json] [--detached]
        [--canonical] [--tsa URL]
+  seal json sign IN.json -o OUT --server URL --api-key KEY --seal ID [--format compact|json]
+       [--detached] [--canonical]
   seal json verify IN [--payload FILE] [--trust PEM]... [--crl FILE]... [--at ISO-8601] [--json]
   seal ses verify FILE [--trust PEM]... [--json]       (GB/T 38540 seal or signature)
   seal ofd verify FILE.ofd [--trust PEM]... [--json]

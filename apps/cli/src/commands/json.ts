@@ -1,6 +1,8 @@
 /**
  * `seal json sign IN.json -o OUT KEY [--chain PEM]... [--format compact|json] [--detached]
  *      [--canonical] [--tsa URL] [--alg ALG] [--co-seal JWS]`
+ * `seal json sign IN.json -o OUT --server URL --api-key KEY --seal ID [--format compact|json]
+ *      [--detached] [--canonical]`: sealed by a running service (apps/cli/src/remote.ts).
  * `seal json verify IN [--payload FILE] [--trust PEM]... [--crl FILE]... [--at ISO-8601] [--json] [--offline]`
  * Thin layer over signJson / verifyJson. Output files are written to a temporary name and renamed,
  * so a failure never leaves a partial OUT behind.
@@ -27,9 +29,11 @@ import {
   type VerifyJsonOptions,
 } from '@seal/core';
 import { KEY_OPTIONS, VERIFY_OPTIONS, parse, subcommand } from '../args.js';
+import { REMOTE_OPTIONS, sealRemote } from '../remote.js';
 
 const SIGN_OPTIONS = {
   ...KEY_OPTIONS,
+  ...REMOTE_OPTIONS,
   output: { type: 'string', short: 'o' },
   format: { type: 'string' },
   detached: { type: 'boolean' },
@@ -89,6 +93,27 @@ async function signCommand(argv: string[]): Promise<number> {
   if (v['co-seal'] !== undefined && v.format === 'compact') throw new UsageError('--co-seal produces the JSON format');
   if (v.alg !== undefined && !(SIGNING_ALGORITHMS as readonly string[]).includes(v.alg)) throw new UsageError(`--alg must be one of ${SIGNING_ALGORITHMS.join(', ')}`);
   if (v.tsa !== undefined && !/^https?:\/\//i.test(v.tsa)) throw new UsageError('--tsa must be an http(s) URL');
+  if (v.server !== undefined) {
+    for (const name of ['p12', 'password', 'cert', 'key', 'key-password', 'chain', 'tsa', 'alg', 'co-seal'] as const) {
+      if (v[name] !== undefined) throw new UsageError(`--${name} is for local sealing; with --server the service holds the key`);
+    }
+    if (v['api-key'] === undefined && process.env['SEAL_API_KEY'] === undefined) throw new UsageError('--server needs --api-key KEY (or SEAL_API_KEY)');
+    if (v.seal === undefined) throw new UsageError('--server needs --seal ID');
+    parseJsonStrict(readInput(input, 'input JSON'));
+    const format = v.format === 'json' ? 'json' : 'compact';
+    const index = await sealRemote({
+      kind: 'json',
+      input,
+      output: v.output,
+      server: v.server,
+      apiKey: v['api-key'],
+      sealId: v.seal,
+      json: { format, detached: v.detached === true, canonical: v.canonical === true },
+    });
+    process.stderr.write(`sealed ${input} -> ${v.output} by ${v.server} (${format}, usage-log entry ${index})\n`);
+    return 0;
+  }
+  if (v['api-key'] !== undefined || v.seal !== undefined) throw new UsageError('--api-key and --seal go with --server URL');
   const keyFiles = keyFilesFrom(v);
   const payload = readInput(input, 'input JSON');
   // A JSON seal seals JSON: refuse anything the strict parser refuses (duplicate names, bad UTF-8 ...).

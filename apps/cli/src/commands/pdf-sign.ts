@@ -4,6 +4,9 @@
  *   [--visible --page N --rect x,y,w,h --image FILE [--qr URL]] [--certify 1|2|3] [--field NAME]
  *   [--reason T] [--location T] [--subfilter ETSI.CAdES.detached|adbe.pkcs7.detached]
  *   [--hash SHA-256|SHA-384|SHA-512] [--rsa-pss]`
+ * `seal pdf sign IN.pdf -o OUT.pdf --server URL --api-key KEY --seal ID [--level B-B|B-T]
+ *   [--visible --page N --rect x,y,w,h [--qr auto]] [--certify 1|2|3] [--reason T] [--location T]`
+ *   seals through a running service (apps/cli/src/remote.ts) instead of a local key.
  * A thin layer over signPdf. The output is written to a temporary file and renamed, so a
  * failure never leaves a partial or empty OUT.pdf behind.
  */
@@ -11,10 +14,13 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writevSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { InputInvalidError, UsageError, certificatesFromPemOrDer, createHttpRevocationFetcher, loadSignerFromKeyFiles, signPdfParts, type KeyFiles, type SignPdfOptions } from '@seal/core';
+import type { PdfSealOptions } from '@seal/client';
 import { KEY_OPTIONS, parse } from '../args.js';
+import { REMOTE_OPTIONS, sealRemote } from '../remote.js';
 
 const SIGN_OPTIONS = {
   ...KEY_OPTIONS,
+  ...REMOTE_OPTIONS,
   output: { type: 'string', short: 'o' },
   level: { type: 'string' },
   tsa: { type: 'string' },
@@ -62,11 +68,55 @@ export function parseRect(s: string): [number, number, number, number] {
   return parts as [number, number, number, number];
 }
 
+type SignValues = ReturnType<typeof parse<typeof SIGN_OPTIONS>>['values'];
+
+/** Options that only make sense with a local key (the service holds the key, chain, TSA and hash). */
+const LOCAL_ONLY = ['p12', 'password', 'cert', 'key', 'key-password', 'chain', 'tsa', 'image', 'field', 'subfilter', 'hash', 'rsa-pss', 'crl', 'trust', 'offline'] as const;
+
+/** `--server`: the service seals with the agency's seal `--seal ID`; the answer names the usage-log entry. */
+async function remoteSign(v: SignValues, input: string, output: string, server: string): Promise<number> {
+  for (const name of LOCAL_ONLY) {
+    if (v[name] !== undefined) throw new UsageError(`--${name} is for local sealing; with --server the service holds the key`);
+  }
+  if (v['api-key'] === undefined && process.env['SEAL_API_KEY'] === undefined) throw new UsageError('--server needs --api-key KEY (or SEAL_API_KEY)');
+  if (v.seal === undefined) throw new UsageError('--server needs --seal ID');
+  const o: PdfSealOptions = {};
+  if (v.level !== undefined) {
+    if (v.level !== 'B-B' && v.level !== 'B-T') throw new UsageError('--level with --server must be B-B or B-T (the service stamps B-T with its own TSA)');
+    o.level = v.level;
+  }
+  if ((v.page !== undefined || v.rect !== undefined || v.qr !== undefined) && !v.visible) throw new UsageError('--page/--rect/--qr need --visible');
+  if (v.visible) {
+    if (v.rect === undefined) throw new UsageError('--visible needs --rect x,y,w,h');
+    const page = v.page === undefined ? 1 : Number(v.page);
+    if (!Number.isInteger(page) || page < 1) throw new UsageError('--page must be a positive integer');
+    o.visible = true;
+    o.page = page;
+    o.rect = parseRect(v.rect);
+    if (v.qr !== undefined) {
+      // The service draws its own link (its address, the usage-log entry id, the document digest).
+      if (v.qr !== 'auto') throw new UsageError('with --server, --qr takes the value auto: the service draws its verification link');
+      o.qr = true;
+    }
+  }
+  if (v.certify !== undefined) {
+    if (!['1', '2', '3'].includes(v.certify)) throw new UsageError('--certify must be 1, 2 or 3');
+    o.certify = Number(v.certify) as 1 | 2 | 3;
+  }
+  if (v.reason !== undefined) o.reason = v.reason;
+  if (v.location !== undefined) o.location = v.location;
+  const index = await sealRemote({ kind: 'pdf', input, output, server, apiKey: v['api-key'], sealId: v.seal, pdfOptions: o });
+  process.stderr.write(`sealed ${input} -> ${output} by ${server} (usage-log entry ${index})\n`);
+  return 0;
+}
+
 export async function pdfSignCommand(argv: string[]): Promise<number> {
   const { values: v, positionals } = parse(argv, SIGN_OPTIONS, { min: 1, max: 1, names: 'IN.pdf' });
   const input = positionals[0]!;
   const output = v.output;
   if (output === undefined) throw new UsageError('-o OUT.pdf is required');
+  if (v.server !== undefined) return remoteSign(v, input, output, v.server);
+  if (v['api-key'] !== undefined || v.seal !== undefined) throw new UsageError('--api-key and --seal go with --server URL');
   const level = v.level ?? (v.tsa !== undefined ? 'B-T' : 'B-B');
   if (level !== 'B-B' && level !== 'B-T' && level !== 'B-LT' && level !== 'B-LTA') throw new UsageError(`--level ${level} is not supported (B-B, B-T, B-LT or B-LTA)`);
   if (level !== 'B-B' && v.tsa === undefined) throw new UsageError(`--level ${level} needs --tsa URL`);
