@@ -57,6 +57,37 @@ describe('verifyCms', () => {
     expect(verifyCms(sig('sig-noattr.der'), { detachedContent: [changed] }).indication).toBe('TOTAL_FAILED');
   });
 
+  it('a flipped constructed bit on any SEQUENCE/SET/INTEGER/OID tag is a FORMAT_FAILURE, never a pass', () => {
+    const der = sig('sig.der');
+    // the offsets of every real tag, found by walking the (definite-length) DER
+    const tags: number[] = [];
+    const walk = (off: number, end: number): void => {
+      while (off < end) {
+        const tag = der[off]!;
+        let p = off + 1;
+        let len = der[p++]!;
+        if (len & 0x80) {
+          const n = len & 0x7f;
+          len = 0;
+          for (let i = 0; i < n; i++) len = len * 256 + der[p++]!;
+        }
+        if ([0x30, 0x31, 0x02, 0x06].includes(tag)) tags.push(off);
+        if (tag & 0x20) walk(p, p + len);
+        off = p + len;
+      }
+    };
+    walk(0, der.length);
+    expect(tags.length).toBeGreaterThan(50);
+    for (const i of tags) {
+      const bad = der.slice();
+      bad[i] = bad[i]! ^ 0x20;
+      const r = verifyCms(bad, { detachedContent: [content] });
+      expect(r.indication, `tag at ${i}`).toBe('TOTAL_FAILED');
+      expect(r.subIndication, `tag at ${i}`).toBe('FORMAT_FAILURE');
+    }
+    expect(verifyCms(der, { detachedContent: [content] }).indication).toBe('TOTAL_PASSED');
+  });
+
   it('SHA-1 is INDETERMINATE by policy even when the maths is right', () => {
     pki.openssl(['cms', '-verify', '-binary', '-noverify', '-inform', 'DER', '-in', 'sig-sha1.der', '-content', 'content.bin', '-out', '/dev/null']);
     const r = verifyCms(sig('sig-sha1.der'), { detachedContent: [content] });

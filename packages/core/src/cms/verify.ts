@@ -150,6 +150,10 @@ export function tlvStructureOk(b: Uint8Array): boolean {
   return tlvEnd(b) === b.length;
 }
 
+/** Universal tag numbers: SEQUENCE and SET; BOOLEAN, INTEGER, NULL, OBJECT IDENTIFIER, ENUMERATED. */
+const UNIVERSAL_CONSTRUCTED_ONLY = new Set([16, 17]);
+const UNIVERSAL_PRIMITIVE_ONLY = new Set([1, 2, 5, 6, 10]);
+
 /** End offset of the TLV at 0 after checking its whole structure, or -1. */
 export function tlvEnd(b: Uint8Array): number {
   let nodes = 0;
@@ -168,6 +172,9 @@ export function tlvEnd(b: Uint8Array): number {
       for (let i = 0; i < n; i++) len = len * 256 + b[p++]!;
     }
     const constructed = (tag & 0x20) !== 0;
+    // universal SEQUENCE/SET are always constructed, and the scalar types never are: a flipped
+    // constructed bit must not slip past as a different but still "parseable" encoding
+    if ((tag & 0xc0) === 0 && (constructed ? UNIVERSAL_PRIMITIVE_ONLY.has(tag & 0x1f) : UNIVERSAL_CONSTRUCTED_ONLY.has(tag & 0x1f))) return -1;
     if (len >= 0) {
       const end = p + len;
       if (end > limit) return -1;

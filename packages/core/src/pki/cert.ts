@@ -157,6 +157,8 @@ export function parseCertificate(der: Uint8Array): CertInfo {
   } catch (err) {
     throw new SealError('ERR_CERT_INVALID', 'malformed certificate', { cause: err });
   }
+  // a signature BIT STRING has no unused bits (DER); anything else is a re-encoded certificate
+  if (cert.signatureValue.valueBlock.unusedBits !== 0) throw new SealError('ERR_CERT_INVALID', 'malformed certificate signature');
   let isCA = false;
   let hasBC = false;
   let pathLen: number | null = null;
