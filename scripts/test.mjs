@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Runs the whole vitest suite, then prints the plain closing line CI reads: "N passed, N failed".
-// Exits non-zero on any failure (or when no test ran). Extra arguments go to vitest.
+// Type-checks the whole tree (strict tsc), runs the whole vitest suite, then prints the plain
+// closing line CI reads: "N passed, N failed" (a type error counts as one failed check).
+// Exits non-zero on any failure (or when no test ran). Extra arguments go to vitest (and skip tsc).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +11,13 @@ const outDir = join(root, '.tmp');
 mkdirSync(outDir, { recursive: true });
 const out = join(outDir, 'vitest-results.json');
 rmSync(out, { force: true });
+
+let typeErrors = 0;
+if (process.argv.length <= 2) {
+  const tsc = spawnSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
+  typeErrors = tsc.status === 0 ? 0 : 1;
+  process.stdout.write(typeErrors ? 'typecheck: FAILED (see tsc errors above)\n' : 'typecheck: passed\n');
+}
 
 const vitest = join(root, 'node_modules', '.bin', 'vitest');
 const res = spawnSync(vitest, ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...process.argv.slice(2)], {
@@ -33,5 +41,6 @@ if (existsSync(out)) {
 }
 const code = res.status ?? 1;
 if (code !== 0 && failed === 0) failed = 1;
+failed += typeErrors;
 process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
 process.exit(failed > 0 || code !== 0 || passed === 0 ? 1 : 0);

@@ -22,6 +22,18 @@ Usage:
 
 KEY is  --p12 FILE --password PW   or   --cert PEM --key PEM [--key-password PW]
 
+More options (beyond the contract above):
+  pdf sign     --subfilter ETSI.CAdES.detached|adbe.pkcs7.detached  --hash SHA-256|SHA-384|SHA-512
+               --rsa-pss   --crl FILE --trust PEM --offline (revocation data for B-LT/B-LTA)
+  pdf extend   --trust PEM --chain PEM --offline
+  pdf verify   --offline (never fetch CRL/OCSP)  --soft-revocation (missing revocation data is no fault)
+  json sign    --alg RS256|RS384|RS512|PS256|PS384|PS512|ES256|ES384  --co-seal JWS
+  json verify  --offline
+  ses verify   --crl FILE --at ISO-8601 --data FILE (the signed document, for a signature)
+  ofd verify   --crl FILE --at ISO-8601 --signer-cert PEM (for bare SM2 signatures)
+  serve        --host H --data-dir DIR --base-url URL --threads N --quiet
+  batch        --concurrency N --json
+
 Exit codes (verify): 0 every signature TOTAL_PASSED, 1 any TOTAL_FAILED, 2 INDETERMINATE,
 3 no signature found. Every command: 64 usage error, 65 unreadable or malformed input.
 Trust anchors come only from --trust: with none, a good signature is INDETERMINATE.
