@@ -63,6 +63,13 @@ describe('QR verification link through the API', () => {
     // The usage log holds that very entry, with the same digest, covered by the leaf hash.
     const logged = h.server.registry.usageLog.getEntryById(link.entryId);
     expect(logged).toMatchObject({ index: sealed.logEntry.index, entryId, documentSha256: digest, sealId: seal.id, documentKind: 'pdf' });
+    // ...and the hash of the signature value: the CMS in /Contents, cut out by a plain byte scan
+    // and read back by openssl (which stops at the DER's end, so the zero padding is not hashed)
+    const text1 = Buffer.from(sealed.pdf).toString('latin1');
+    const br = /\/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]/.exec(text1)!;
+    writeFileSync(join(work, 'contents.der'), Buffer.from(text1.slice(Number(br[2]) + 1, Number(br[3]) - 1), 'hex'));
+    await exec('openssl', ['cms', '-cmsout', '-inform', 'DER', '-in', join(work, 'contents.der'), '-outform', 'DER', '-out', join(work, 'cms.der')]);
+    expect(logged?.signatureSha256).toBe(createHash('sha256').update(readFileSync(join(work, 'cms.der'))).digest('hex'));
     expect(h.server.registry.verifyLog()).toMatchObject({ ok: true });
 
     // The landing page and its record route (digest-gated), on the running server.

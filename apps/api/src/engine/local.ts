@@ -5,9 +5,8 @@
  * The core functions are looked up on the package namespace at call time, typed by the shapes
  * below: the API keeps working (501 for a missing part) while a part of core is not exported yet.
  */
-import { createHash } from 'node:crypto';
 import * as core from '@seal/core';
-import { NotImplementedError, type Signer, type VerificationReport } from '@seal/core';
+import { NotImplementedError, SealError, type Signer, type VerificationReport } from '@seal/core';
 import type { EnginePort, SealJsonInput, SealPdfInput, TrustInput } from '../deps.js';
 
 interface CoreSealing {
@@ -64,8 +63,8 @@ export function createLocalEngine(options: LocalEngineOptions = {}): EnginePort 
         opts.visible = visible;
       }
       const pdf = await part('signPdf', 'issue 3')(input.pdf, signer, opts);
-      // The usage log records a hash of what was produced (the sealed file).
-      return { pdf, signatureValue: createHash('sha256').update(pdf).digest() };
+      // The usage log records the hash of the signature value: for PAdES, the CMS SignedData.
+      return { pdf, signatureValue: newestSignatureContainer(pdf) };
     },
     async signJson(input: SealJsonInput, signer: Signer): Promise<{ signature: unknown; signatureValue: Uint8Array }> {
       const r = await part('signJson', 'issue 5')(input.payload, { signer, format: input.format, detached: input.detached, canonical: input.canonical });
@@ -81,4 +80,30 @@ export function createLocalEngine(options: LocalEngineOptions = {}): EnginePort 
       return part('verifyJson', 'issue 5')(jws, o);
     },
   };
+}
+
+/**
+ * The CMS of the signature this engine just appended: the /Contents hex string in the gap of the
+ * file's last /ByteRange, without its zero padding. Only ever applied to our own fresh output.
+ */
+export function newestSignatureContainer(pdf: Uint8Array): Uint8Array {
+  const buf = Buffer.from(pdf.buffer, pdf.byteOffset, pdf.byteLength);
+  const at = buf.lastIndexOf('/ByteRange');
+  const m = at < 0 ? null : /^\/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]/.exec(buf.toString('latin1', at, at + 120));
+  if (m === null) throw new SealError('ERR_INTERNAL', 'sealed PDF has no signature byte range');
+  const start = Number(m[2]) + 1;
+  const end = Number(m[3]) - 1;
+  if (!(start > 0 && end > start && end <= buf.length)) throw new SealError('ERR_INTERNAL', 'sealed PDF has an impossible byte range');
+  const der = Buffer.from(buf.toString('latin1', start, end), 'hex');
+  // the DER's own length says where the zero padding starts (the CMS itself may end in 00)
+  const l0 = der[1] ?? 0;
+  const n = l0 & 0x7f;
+  let len = l0;
+  if (l0 & 0x80) {
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + (der[2 + i] ?? 0);
+  }
+  const total = (l0 & 0x80 ? 2 + n : 2) + len;
+  if (der[0] !== 0x30 || total > der.length) throw new SealError('ERR_INTERNAL', 'sealed PDF has no DER signature container');
+  return new Uint8Array(der.subarray(0, total));
 }
