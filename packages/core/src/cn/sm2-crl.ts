@@ -31,23 +31,13 @@ import {
 } from './der.js';
 import { parseCertificate, type ParsedCertificate } from './sm2-cert.js';
 import { OID_SM2_WITH_SM3, sm2Verify } from './sm2.js';
+import { CRL_REASONS } from '../pki/crl.js';
 
 const OID_REASON_CODE = '2.5.29.21';
 const OID_CRL_NUMBER = '2.5.29.20';
 
-export const CRL_REASONS = [
-  'unspecified',
-  'keyCompromise',
-  'cACompromise',
-  'affiliationChanged',
-  'superseded',
-  'cessationOfOperation',
-  'certificateHold',
-  'unused',
-  'removeFromCRL',
-  'privilegeWithdrawn',
-  'aACompromise',
-] as const;
+// RFC 5280 reason codes: one table for every CRL this project reads or writes.
+export { CRL_REASONS };
 export type CrlReason = (typeof CRL_REASONS)[number];
 
 export interface RevokedEntry {
