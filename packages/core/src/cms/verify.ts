@@ -68,7 +68,8 @@ export interface CmsVerifyResult {
   warnings: string[];
 }
 
-function empty(): CmsVerifyResult {
+/** A result that says nothing was verified yet; every verifier of SignedData starts from it. */
+export function emptyCmsResult(): CmsVerifyResult {
   return {
     indication: 'TOTAL_FAILED',
     subIndication: 'FORMAT_FAILURE',
@@ -202,7 +203,7 @@ export function tlvEnd(b: Uint8Array): number {
 
 /** Verify a DER CMS ContentInfo(SignedData). Never throws: malformed input is a FORMAT_FAILURE result. */
 export function verifyCms(der: Uint8Array, opts: CmsVerifyOptions = {}): CmsVerifyResult {
-  const r = empty();
+  const r = emptyCmsResult();
   const fail = (ind: Indication, sub: SubIndication, msg: string): CmsVerifyResult => {
     r.indication = ind;
     r.subIndication = sub;

@@ -20,7 +20,7 @@
 import { createHash } from 'node:crypto';
 import { parseCertificateInfo } from '../asn1/certificate.js';
 import { ctx, integer, octetString, oid, seq, setOf, tlv, x509Time } from '../asn1/der.js';
-import type { CmsVerifyResult } from '../cms/verify.js';
+import { emptyCmsResult, type CmsVerifyResult } from '../cms/verify.js';
 import { AlgorithmUnsupportedError, SealError, toSealError } from '../errors/index.js';
 import { parseCertificate as parsePkiCertificate, type CertInfo } from '../pki/cert.js';
 import type { Signer } from '../signer/signer.js';
@@ -129,31 +129,6 @@ export interface GmCmsVerifyOptions {
   contentDigest?: Uint8Array;
 }
 
-function emptyResult(): CmsVerifyResult {
-  return {
-    indication: 'TOTAL_FAILED',
-    subIndication: 'FORMAT_FAILURE',
-    parsed: false,
-    intact: false,
-    valid: false,
-    signerCertificate: null,
-    certificates: [],
-    crls: [],
-    ocsps: [],
-    digestAlgorithm: null,
-    signatureAlgorithm: null,
-    eContentType: null,
-    eContent: null,
-    claimedSigningTime: null,
-    signatureValue: null,
-    signatureTimestamps: [],
-    signedAttributeTypes: [],
-    signingCertificateBinding: 'absent',
-    errors: [],
-    warnings: [],
-  };
-}
-
 function attrValue(attrs: readonly DerNode[], type: string): DerNode | null {
   const found = attrs.filter((a) => readOid(a.children[0], 'attrType') === type);
   if (found.length > 1) throw new Error(`duplicate attribute ${type}`);
@@ -174,7 +149,7 @@ function serialOf(tbs: Uint8Array): Uint8Array {
  * shape of verifyCms's result, so the PDF verifier reports it like any other CMS. Never throws.
  */
 export function verifyGmCms(der: Uint8Array, opts: GmCmsVerifyOptions = {}): CmsVerifyResult {
-  const r = emptyResult();
+  const r = emptyCmsResult();
   const fail = (ind: CmsVerifyResult['indication'], sub: NonNullable<CmsVerifyResult['subIndication']>, msg: string): CmsVerifyResult => {
     r.indication = ind;
     r.subIndication = sub;
