@@ -6,5 +6,5 @@ export { prepareSignature, listFields, pdfDate, type PreparedSignature, type Sig
 export { serializeObject, textString } from './writer/serialize.js';
 export { imageXObject, type ImageXObject } from './appearance/image.js';
 export { buildSealAppearance, type SealAppearanceOptions } from './appearance/seal-appearance.js';
-export { signPdf, signPdfParts, type SignPdfOptions, type VisibleSealOptions, type PadesLevel } from './sign-pdf.js';
+export { signPdf, signPdfParts, type SignPdfParts, type SignPdfOptions, type VisibleSealOptions, type PadesLevel } from './sign-pdf.js';
 export * from './ltv/index.js';

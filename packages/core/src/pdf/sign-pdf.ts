@@ -113,11 +113,18 @@ export async function signPdf(bytes: Uint8Array, signer: Signer, options: SignPd
   return concatOutput(input, update);
 }
 
+export interface SignPdfParts {
+  input: Uint8Array;
+  update: Uint8Array;
+  /** The CMS SignedData embedded in the new signature's /Contents (e.g. for a usage log). */
+  cms: Uint8Array;
+}
+
 /**
  * signPdf without the final copy: the output file is `input` (the very bytes given) followed by
  * `update`. Write both to a file (fs.writev) to seal large files without copying them.
  */
-export async function signPdfParts(bytes: Uint8Array, signer: Signer, options: SignPdfOptions = {}): Promise<{ input: Uint8Array; update: Uint8Array }> {
+export async function signPdfParts(bytes: Uint8Array, signer: Signer, options: SignPdfOptions = {}): Promise<SignPdfParts> {
   const level = options.level ?? 'B-B';
   if (level === 'B-LT' || level === 'B-LTA') {
     // B-T, then the DSS (and for B-LTA a document time-stamp) as further incremental updates
@@ -129,7 +136,7 @@ export async function signPdfParts(bytes: Uint8Array, signer: Signer, options: S
       tsa: options.timestamper ?? options.tsaUrl!,
       ...(options.hash ? { hash: options.hash } : {}),
     });
-    return { input: bytes, update: out.subarray(bytes.length) };
+    return { input: bytes, update: out.subarray(bytes.length), cms: signed.cms };
   }
   if (level !== 'B-B' && level !== 'B-T') throw new InputInvalidError(`unsupported PAdES level ${String(level)}`);
   if (level === 'B-T' && !options.tsaUrl && !options.timestamper) throw new InputInvalidError('level B-T needs a TSA (tsaUrl)');
@@ -197,7 +204,7 @@ export async function signPdfParts(bytes: Uint8Array, signer: Signer, options: S
       : await createCmsSignature({ ...cmsSetup, contentDigest: h.digest() });
     if (cms.length <= prepared.contentsSize) {
       prepared.embed(cms);
-      return { input: prepared.input, update: prepared.update };
+      return { input: prepared.input, update: prepared.update, cms };
     }
     // The estimate was short (a longer time-stamp token than probed): size from the real CMS once.
     if (attempt > 0) throw new SealError('ERR_INTERNAL', 'the CMS signature does not fit its placeholder');
