@@ -6,64 +6,45 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as jose from 'jose';
 import jsQRModule from 'jsqr';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '@seal/api';
+import type { RunningServer } from '@seal/api';
+import { startHarness, type Harness } from '@seal/api/testing/harness';
+import { onePagePdf } from '@seal/api/testing/pdf';
 import { pdfSignCommand } from './pdf-sign.js';
 import { jsonCommand } from './json.js';
 
 type JsQr = (data: Uint8ClampedArray, width: number, height: number) => { data: string } | null;
 const jsQR: JsQr = ((jsQRModule as unknown as { default?: JsQr }).default ?? jsQRModule) as JsQr;
 const exec = promisify(execFile);
-const CERTS_DEV = fileURLToPath(new URL('../../../../certs-dev/', import.meta.url));
 const PUBLIC_BASE = 'https://seal.agency.test';
+let h: Harness;
 let server: RunningServer;
+/** Inputs and outputs of the test, inside the harness's temporary folder (removed by close()). */
 let work: string;
 
-function pdf(text: string): Buffer {
-  const content = `BT /F1 24 Tf 72 720 Td (${text}) Tj ET`;
-  const objs = [
-    '<< /Type /Catalog /Pages 2 0 R >>',
-    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
-    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>',
-    `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
-    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
-  ];
-  let out = '%PDF-1.7\n';
-  const offs: number[] = [];
-  objs.forEach((b, i) => {
-    offs.push(out.length);
-    out += `${i + 1} 0 obj\n${b}\nendobj\n`;
-  });
-  const x = out.length;
-  out += `xref\n0 ${objs.length + 1}\n0000000000 65535 f \n${offs.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
-  out += `trailer\n<< /Size ${objs.length + 1} /Root 1 0 R >>\nstartxref\n${x}\n%%EOF\n`;
-  return Buffer.from(out, 'latin1');
-}
-
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'seal-cli-remote-'));
-  server = await startServer({ dataDir: join(work, 'data'), certsDir: CERTS_DEV, host: '127.0.0.1', port: 0, threads: 0, kdf: { N: 1 << 10 }, logger: false, baseUrl: PUBLIC_BASE });
+  h = await startHarness({ baseUrl: PUBLIC_BASE });
+  server = h.server;
+  work = join(h.dataDir, 'files');
+  mkdirSync(work);
 });
 
 afterAll(async () => {
-  await server?.close();
-  if (work) rmSync(work, { recursive: true, force: true });
+  await h?.close();
 });
 
 describe('seal pdf sign --server', () => {
   it('seals through the service (pdfsig: valid), with the service QR link naming the logged entry', async () => {
-    const agency = server.credentials!.agencies[0]!;
+    const agency = h.creds.agencies[0]!;
     const seal = agency.seals[0]!;
     const input = join(work, 'in.pdf');
-    const bytes = pdf('Remote licence 7');
+    const bytes = Buffer.from(onePagePdf('Remote licence 7'));
     writeFileSync(input, bytes);
     const output = join(work, 'out.pdf');
     const code = await pdfSignCommand([input, '-o', output, '--server', server.url, '--api-key', agency.keys.operator, '--seal', seal.id,
@@ -86,10 +67,10 @@ describe('seal pdf sign --server', () => {
   });
 
   it('refuses local-only and incomplete options with a usage error and writes nothing', async () => {
-    const agency = server.credentials!.agencies[0]!;
+    const agency = h.creds.agencies[0]!;
     const seal = agency.seals[0]!;
     const input = join(work, 'in2.pdf');
-    writeFileSync(input, pdf('x'));
+    writeFileSync(input, onePagePdf('x'));
     const output = join(work, 'never.pdf');
     const remote = ['--server', server.url, '--api-key', agency.keys.operator, '--seal', seal.id];
     for (const extra of [['--p12', 'x.p12'], ['--tsa', 'http://127.0.0.1:1'], ['--level', 'B-LT'], ['--visible', '--rect', '1,1,100,50', '--qr', 'https://elsewhere.test/']]) {
@@ -106,7 +87,7 @@ describe('seal pdf sign --server', () => {
 
 describe('seal json sign --server', () => {
   it('seals through the service; jose verifies the JWS with the certificate in x5c', async () => {
-    const agency = server.credentials!.agencies[1]!;
+    const agency = h.creds.agencies[1]!;
     const seal = agency.seals[0]!;
     const input = join(work, 'in.json');
     writeFileSync(input, '{"licence": "2026-7", "holder": {"name": "Zhang San"}}');
