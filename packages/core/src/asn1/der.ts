@@ -1,9 +1,14 @@
 /**
- * A small, strict DER reader and a fast DER writer.
+ * The one DER codec of the service: a small, strict reader and a fast writer, shared by CMS/TSA,
+ * PKCS#12, the GB/T 38540 (SES/OFD/SM2) code and the registry (CRLs, OCSP, CA).
  *
  * The reader never throws anything but a SealError ERR_ASN1_INVALID, checks every length against
  * its parent, and refuses indefinite lengths and non-minimal length encodings unless asked for
  * BER (`{ ber: true }`, for PKCS#12 files from Windows/Java and TSA answers from the wild).
+ * Nodes are views: `contentOf`/`encodedOf` give the exact bytes read, never a re-encoding (SES
+ * and CMS signatures cover the original encodings). `{ deep: true }` checks the whole tree up
+ * front (every constructed value's children exactly fill it); the SES code parses with
+ * STRICT_TREE (deep, nesting <= 32).
  * The writer builds TLVs from Uint8Array parts; it is what the CMS and TSA encoders use on the
  * hot path, so it does no validation beyond computing lengths.
  */
@@ -31,7 +36,16 @@ export interface ReadOptions {
   ber?: boolean;
   /** Maximum nesting depth (default 64). */
   maxDepth?: number;
+  /**
+   * Check the whole tree while reading a node: every constructed value's children must exactly
+   * fill it, down to the leaves (and nesting stays within maxDepth). Without it only the node
+   * itself is checked and children are read when asked for.
+   */
+  deep?: boolean;
 }
+
+/** Whole-tree DER checking with nesting <= 32: what the GB/T 38540 (SES, GM CMS, SM2) code reads with. */
+export const STRICT_TREE: ReadOptions = Object.freeze({ deep: true, maxDepth: 32 });
 
 export const TAG = {
   BOOLEAN: 0x01,
@@ -51,7 +65,7 @@ export const TAG = {
   SET: 0x31,
 } as const;
 
-function asn1Error(message: string): SealError {
+export function asn1Error(message: string): SealError {
   return new SealError('ERR_ASN1_INVALID', `malformed ASN.1: ${message}`);
 }
 
@@ -85,6 +99,10 @@ export function readNode(buf: Uint8Array, offset = 0, limit = buf.length, option
   if (!indefinite) {
     const end = contentStart + length;
     if (end > limit) throw asn1Error('content runs past its container');
+    if (options.deep && constructed) {
+      let p = contentStart;
+      while (p < end) p = readNode(buf, p, end, options, depth + 1).end;
+    }
     return { tag, buf, start: offset, contentStart, contentEnd: end, end, constructed, indefinite };
   }
   // Indefinite: walk children until the end-of-contents marker 00 00.
@@ -139,6 +157,13 @@ export function childrenOf(node: DerNode | undefined, tag: number, what: string,
   return children(expectTag(node, tag, what), options);
 }
 
+/** The fields of a SEQUENCE, refusing fewer than `min` or more than `max` of them. */
+export function fieldsOf(node: DerNode | undefined, what: string, min = 0, max = Infinity): DerNode[] {
+  const fields = childrenOf(node, TAG.SEQUENCE, what);
+  if (fields.length < min || fields.length > max) throw asn1Error(`${what}: wrong number of fields`);
+  return fields;
+}
+
 /** Value of an OCTET STRING, concatenating BER constructed segments when reading BER. */
 export function octetStringValue(node: DerNode, options: ReadOptions = {}, implicitTag = TAG.OCTET_STRING): Uint8Array {
   if (node.tag === implicitTag) return contentOf(node);
@@ -149,19 +174,30 @@ export function octetStringValue(node: DerNode, options: ReadOptions = {}, impli
   throw asn1Error('expected an OCTET STRING');
 }
 
-export function decodeOid(node: DerNode): string {
-  expectTag(node, TAG.OID, 'OBJECT IDENTIFIER');
-  const c = contentOf(node);
-  if (c.length === 0) throw asn1Error('empty OID');
+/** Content of a (primitive, DER) OCTET STRING, a view. */
+export function decodeOctetString(node: DerNode | undefined, what = 'OCTET STRING'): Uint8Array {
+  return contentOf(expectTag(node, TAG.OCTET_STRING, what));
+}
+
+/** Content of a BIT STRING of whole bytes, without the unused-bits octet (which must be 0). */
+export function decodeBitString(node: DerNode | undefined, what = 'BIT STRING'): Uint8Array {
+  const c = contentOf(expectTag(node, TAG.BIT_STRING, what));
+  if (c.length === 0 || c[0] !== 0) throw asn1Error(`${what}: BIT STRING with unused bits`);
+  return c.subarray(1);
+}
+
+export function decodeOid(node: DerNode | undefined, what = 'OBJECT IDENTIFIER'): string {
+  const c = contentOf(expectTag(node, TAG.OID, what));
+  if (c.length === 0) throw asn1Error(`${what}: empty OID`);
   const arcs: number[] = [];
   let value = 0;
   let started = false;
   for (let i = 0; i < c.length; i++) {
     const b = c[i]!;
-    if (!started && b === 0x80) throw asn1Error('non-minimal OID arc');
+    if (!started && b === 0x80) throw asn1Error(`${what}: non-minimal OID arc`);
     started = true;
     value = value * 128 + (b & 0x7f);
-    if (value > Number.MAX_SAFE_INTEGER / 256) throw asn1Error('OID arc too large');
+    if (value > Number.MAX_SAFE_INTEGER / 256) throw asn1Error(`${what}: OID arc too large`);
     if ((b & 0x80) === 0) {
       if (arcs.length === 0) {
         const first = value < 80 ? Math.floor(value / 40) : 2;
@@ -173,53 +209,80 @@ export function decodeOid(node: DerNode): string {
       started = false;
     }
   }
-  if (started) throw asn1Error('truncated OID');
+  if (started) throw asn1Error(`${what}: truncated OID`);
   return arcs.join('.');
 }
 
 /** INTEGER as bigint (two's complement). */
-export function decodeInteger(node: DerNode): bigint {
-  expectTag(node, TAG.INTEGER, 'INTEGER');
-  const c = contentOf(node);
-  if (c.length === 0) throw asn1Error('empty INTEGER');
+export function decodeInteger(node: DerNode | undefined, what = 'INTEGER'): bigint {
+  const c = contentOf(expectTag(node, TAG.INTEGER, what));
+  if (c.length === 0) throw asn1Error(`${what}: empty INTEGER`);
   let v = 0n;
   for (const b of c) v = (v << 8n) | BigInt(b);
   if (c[0]! & 0x80) v -= 1n << BigInt(c.length * 8);
   return v;
 }
 
-/** A small non-negative INTEGER as a number (throws above 2^31). */
-export function decodeSmallInt(node: DerNode): number {
-  const v = decodeInteger(node);
-  if (v < 0n || v > 0x7fffffffn) throw asn1Error('integer out of range');
+/** A small non-negative INTEGER as a number (throws above 2^31 - 1 and below 0). */
+export function decodeSmallInt(node: DerNode | undefined, what = 'INTEGER'): number {
+  const v = decodeInteger(node, what);
+  if (v < 0n || v > 0x7fffffffn) throw asn1Error(`${what}: integer out of range`);
   return Number(v);
 }
 
-export function decodeBoolean(node: DerNode): boolean {
-  expectTag(node, TAG.BOOLEAN, 'BOOLEAN');
-  const c = contentOf(node);
-  if (c.length !== 1) throw asn1Error('bad BOOLEAN');
+/** The content octets of an INTEGER as lower-case hex, leading zero bytes (the sign byte) removed. */
+export function integerHex(node: DerNode | undefined, what = 'INTEGER'): string {
+  let c = contentOf(expectTag(node, TAG.INTEGER, what));
+  if (c.length === 0) throw asn1Error(`${what}: empty INTEGER`);
+  while (c.length > 1 && c[0] === 0) c = c.subarray(1);
+  return toHex(c);
+}
+
+export function decodeBoolean(node: DerNode | undefined, what = 'BOOLEAN'): boolean {
+  const c = contentOf(expectTag(node, TAG.BOOLEAN, what));
+  if (c.length !== 1) throw asn1Error(`${what}: bad BOOLEAN`);
   return c[0] !== 0;
 }
 
-/** UTCTime or GeneralizedTime (Z form only) as a Date. */
-export function decodeTime(node: DerNode): Date {
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** A character string with one of `tags` (default UTF8String, IA5String, PrintableString), decoded as UTF-8. */
+export function decodeString(
+  node: DerNode | undefined,
+  what = 'string',
+  tags: readonly number[] = [TAG.UTF8_STRING, TAG.IA5_STRING, TAG.PRINTABLE_STRING],
+): string {
+  if (node === undefined) throw asn1Error(`${what} missing`);
+  if (!tags.includes(node.tag)) throw asn1Error(`${what}: not a string`);
+  try {
+    return utf8Decoder.decode(contentOf(node));
+  } catch {
+    throw asn1Error(`${what}: invalid UTF-8`);
+  }
+}
+
+/** UTCTime or GeneralizedTime (Z form only; fractional seconds in GeneralizedTime) as a Date. */
+export function decodeTime(node: DerNode | undefined, what = 'time'): Date {
+  if (node === undefined) throw asn1Error(`${what} missing`);
   const s = Buffer.from(contentOf(node)).toString('latin1');
   let m: RegExpExecArray | null;
+  let d: Date;
   if (node.tag === TAG.UTC_TIME) {
     m = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(s);
-    if (!m) throw asn1Error('bad UTCTime');
+    if (!m) throw asn1Error(`${what}: bad UTCTime`);
     const yy = Number(m[1]);
     const year = yy >= 50 ? 1900 + yy : 2000 + yy;
-    return new Date(Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])));
-  }
-  if (node.tag === TAG.GENERALIZED_TIME) {
+    d = new Date(Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])));
+  } else if (node.tag === TAG.GENERALIZED_TIME) {
     m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.(\d{1,9}))?Z$/.exec(s);
-    if (!m) throw asn1Error('bad GeneralizedTime');
+    if (!m) throw asn1Error(`${what}: bad GeneralizedTime`);
     const ms = m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0;
-    return new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), ms));
+    d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), ms));
+  } else {
+    throw asn1Error(`${what}: expected a time`);
   }
-  throw asn1Error('expected a time');
+  if (Number.isNaN(d.getTime())) throw asn1Error(`${what}: bad time`);
+  return d;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -289,22 +352,16 @@ export function oid(dotted: string): Uint8Array {
   const cached = oidCache.get(dotted);
   if (cached) return cached;
   const arcs = dotted.split('.').map((a) => {
-    if (!/^\d+$/.test(a)) throw new Error(`bad OID ${dotted}`);
-    return Number(a);
+    if (!/^\d+$/.test(a)) throw asn1Error(`bad OID ${dotted}`);
+    return BigInt(a);
   });
-  if (arcs.length < 2) throw new Error(`bad OID ${dotted}`);
+  if (arcs.length < 2 || arcs[0]! > 2n || (arcs[0]! < 2n && arcs[1]! >= 40n)) throw asn1Error(`bad OID ${dotted}`);
   const bytes: number[] = [];
-  const push = (v: number): void => {
-    const tmp = [v & 0x7f];
-    v = Math.floor(v / 128);
-    while (v > 0) {
-      tmp.unshift((v & 0x7f) | 0x80);
-      v = Math.floor(v / 128);
-    }
-    bytes.push(...tmp);
-  };
-  push(arcs[0]! * 40 + arcs[1]!);
-  for (const a of arcs.slice(2)) push(a);
+  for (const arc of [arcs[0]! * 40n + arcs[1]!, ...arcs.slice(2)]) {
+    const chunk = [Number(arc & 0x7fn)];
+    for (let v = arc >> 7n; v > 0n; v >>= 7n) chunk.unshift(Number(v & 0x7fn) | 0x80);
+    bytes.push(...chunk);
+  }
   const out = tlv(TAG.OID, Uint8Array.from(bytes));
   oidCache.set(dotted, out);
   return out;
@@ -340,10 +397,22 @@ export function integer(value: bigint | number | Uint8Array): Uint8Array {
   return tlv(TAG.INTEGER, Uint8Array.from(bytes));
 }
 
+/** ENUMERATED (encoded like an INTEGER). */
+export function enumerated(value: number): Uint8Array {
+  const int = integer(value);
+  int[0] = TAG.ENUMERATED;
+  return int;
+}
+
 export const octetString = (content: Uint8Array): Uint8Array => tlv(TAG.OCTET_STRING, content);
 export const DER_NULL = Uint8Array.of(TAG.NULL, 0);
 export const boolean = (v: boolean): Uint8Array => Uint8Array.of(TAG.BOOLEAN, 1, v ? 0xff : 0);
 export const utf8String = (s: string): Uint8Array => tlv(TAG.UTF8_STRING, Buffer.from(s, 'utf8'));
+
+export function ia5String(s: string): Uint8Array {
+  if (!/^[\x00-\x7f]*$/.test(s)) throw asn1Error('IA5String must be ASCII');
+  return tlv(TAG.IA5_STRING, Buffer.from(s, 'latin1'));
+}
 
 /** BIT STRING from whole bytes (0 unused bits). */
 export const bitStringBytes = (content: Uint8Array): Uint8Array => tlv(TAG.BIT_STRING, Uint8Array.of(0), content);
@@ -363,7 +432,7 @@ const pad = (n: number, w: number): string => String(n).padStart(w, '0');
 
 /** GeneralizedTime in DER form: UTC, 'Z', fractional seconds without trailing zeros. */
 export function generalizedTime(date: Date, withMillis = false): Uint8Array {
-  if (Number.isNaN(date.getTime())) throw new Error('invalid date');
+  if (Number.isNaN(date.getTime())) throw new SealError('ERR_INPUT_INVALID', 'invalid date');
   let s =
     pad(date.getUTCFullYear(), 4) +
     pad(date.getUTCMonth() + 1, 2) +
@@ -378,6 +447,7 @@ export function generalizedTime(date: Date, withMillis = false): Uint8Array {
 
 /** RFC 5280 Time: UTCTime through 2049, GeneralizedTime from 2050. */
 export function x509Time(date: Date): Uint8Array {
+  if (Number.isNaN(date.getTime())) throw new SealError('ERR_INPUT_INVALID', 'invalid date');
   const y = date.getUTCFullYear();
   if (y >= 2050 || y < 1950) return generalizedTime(date);
   const s =
@@ -388,4 +458,46 @@ export function x509Time(date: Date): Uint8Array {
     pad(date.getUTCMinutes(), 2) +
     pad(date.getUTCSeconds(), 2);
   return tlv(TAG.UTC_TIME, Buffer.from(`${s}Z`, 'latin1'));
+}
+
+// ---------------------------------------------------------------------------------------------
+// ECDSA signature formats
+
+/** ECDSA signature from raw r||s (PKCS#11, WebCrypto) to DER SEQUENCE { r, s }. */
+export function ecdsaRawToDer(raw: Uint8Array): Uint8Array {
+  if (raw.length === 0 || raw.length % 2 !== 0) throw asn1Error('bad raw ECDSA signature');
+  const half = raw.length / 2;
+  return seq(integer(raw.subarray(0, half)), integer(raw.subarray(half)));
+}
+
+/** DER ECDSA signature to raw r||s with each half `size` bytes long. */
+export function ecdsaDerToRaw(der: Uint8Array, size: number): Uint8Array {
+  const [r, s] = fieldsOf(parseDer(der), 'ECDSA signature', 2, 2);
+  const out = new Uint8Array(size * 2);
+  for (const [i, n] of [r, s].entries()) {
+    const bytes = fromHex(integerHex(n, 'ECDSA signature value'));
+    if (bytes.length > size) throw asn1Error('bad ECDSA signature');
+    out.set(bytes, i * size + size - bytes.length);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Byte helpers
+
+export function toHex(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+}
+
+export function fromHex(h: string): Uint8Array {
+  if (!/^(?:[0-9a-fA-F]{2})*$/.test(h)) throw asn1Error('bad hex');
+  return new Uint8Array(Buffer.from(h, 'hex'));
+}
+
+/** Equality without an early exit (digests, signatures). */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
+  return d === 0;
 }

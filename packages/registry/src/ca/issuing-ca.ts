@@ -7,7 +7,7 @@ import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
 import { AlgorithmUnsupportedError, SealError, createSoftwareSigner, type HashAlgorithm, type SignRequest, type Signer } from '@seal/core';
-import { ecdsaDerToRaw } from '../asn1/der.js';
+import { ecdsaDerToRaw } from '@seal/core/asn1';
 
 type WebCrypto = NonNullable<Parameters<typeof x509.X509CertificateGenerator.create>[1]>;
 type SigningKey = Extract<Parameters<typeof x509.X509CertificateGenerator.create>[0], { signingKey: unknown }>['signingKey'];

@@ -1,14 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { enumerated, generalizedTime, octets, oid, seq, uintBytes, x509Time } from '../asn1/der.js';
+import { enumerated, generalizedTime, integer, octetString, oid, seq, x509Time } from '@seal/core/asn1';
 import { encodeEntries, type CrlEntry } from './build-crl.js';
 
 /** The obvious, slow encoding of one entry with the generic DER helpers. */
 function reference(e: CrlEntry): Uint8Array {
   const exts: Uint8Array[] = [];
-  if (e.reason !== 0) exts.push(seq(oid('2.5.29.21'), octets(enumerated(e.reason))));
-  if (e.invalidityDate !== null) exts.push(seq(oid('2.5.29.24'), octets(generalizedTime(e.invalidityDate))));
-  const serial = uintBytes(Buffer.from(e.serial.length % 2 ? `0${e.serial}` : e.serial, 'hex'));
+  if (e.reason !== 0) exts.push(seq(oid('2.5.29.21'), octetString(enumerated(e.reason))));
+  if (e.invalidityDate !== null) exts.push(seq(oid('2.5.29.24'), octetString(generalizedTime(e.invalidityDate))));
+  const serial = integer(Buffer.from(e.serial.length % 2 ? `0${e.serial}` : e.serial, 'hex'));
   return exts.length === 0 ? seq(serial, x509Time(e.revokedAt)) : seq(serial, x509Time(e.revokedAt), seq(...exts));
 }
 

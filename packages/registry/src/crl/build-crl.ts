@@ -4,7 +4,7 @@
  * cRLNumber; per entry reasonCode (omitted for unspecified, as 5.3.1 asks) and invalidityDate.
  */
 import type { Signer } from '@seal/core';
-import { TAG, concat, enumerated, explicit, octets, oid, seq, tlv, uint, x509Time } from '../asn1/der.js';
+import { TAG, concat, ctx, enumerated, integer, octetString, oid, seq, tlv, x509Time } from '@seal/core/asn1';
 import { algorithmIdentifier, keyIdentifier, signStructure, subjectDer } from '../asn1/x509-parts.js';
 import { signatureParams } from '../ca/issuing-ca.js';
 
@@ -32,7 +32,7 @@ const OID_INVALIDITY = oid('2.5.29.24');
 const OID_AKI = oid('2.5.29.35');
 const OID_CRL_NUMBER = oid('2.5.29.20');
 
-const ext = (id: Uint8Array, value: Uint8Array): Uint8Array => seq(id, octets(value));
+const ext = (id: Uint8Array, value: Uint8Array): Uint8Array => seq(id, octetString(value));
 
 /** reasonCode extensions, encoded once per reason. */
 const REASON_EXT = new Map<number, Uint8Array>();
@@ -141,11 +141,11 @@ export function encodeEntries(entries: Iterable<CrlEntry>): Uint8Array {
 export async function buildCrl(o: BuildCrlOptions): Promise<Uint8Array> {
   const req = signatureParams(o.signer);
   const entries = encodeEntries(o.entries);
-  const crlExtensions = explicit(
+  const crlExtensions = ctx(
     0,
-    seq(ext(OID_AKI, seq(tlv(0x80, keyIdentifier(o.caCertificate)))), ext(OID_CRL_NUMBER, uint(o.crlNumber))),
+    seq(ext(OID_AKI, seq(tlv(0x80, keyIdentifier(o.caCertificate)))), ext(OID_CRL_NUMBER, integer(o.crlNumber))),
   );
-  const parts = [uint(1), algorithmIdentifier(req), subjectDer(o.caCertificate), x509Time(o.thisUpdate), x509Time(o.nextUpdate)];
+  const parts = [integer(1), algorithmIdentifier(req), subjectDer(o.caCertificate), x509Time(o.thisUpdate), x509Time(o.nextUpdate)];
   if (entries.length > 0) parts.push(tlv(TAG.SEQUENCE, entries));
   parts.push(crlExtensions);
   return signStructure(seq(...parts), o.signer, req);

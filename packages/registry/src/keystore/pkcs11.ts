@@ -9,7 +9,7 @@
 import { createHash, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
 import { AlgorithmUnsupportedError, SealError, type HashAlgorithm, type SignRequest, type Signer } from '@seal/core';
-import { bitString, ecdsaRawToDer, oid, seq } from '../asn1/der.js';
+import { bitStringBytes, ecdsaRawToDer, oid, seq } from '@seal/core/asn1';
 import type { SealAlgorithm } from '../types.js';
 import { keyParams, type GeneratedKey, type KeyStore } from './key-store.js';
 import { KeyUnavailableError } from './software.js';
@@ -216,7 +216,7 @@ export class Pkcs11KeyStore implements KeyStore {
       if (point[0] === 0x04 && point.length > 2 && (point[1] === point.length - 2 || (point[1] === 0x81 && point[2] === point.length - 3))) {
         point = point.subarray(point[1] === 0x81 ? 3 : 2);
       }
-      const spki = seq(seq(oid('1.2.840.10045.2.1'), params), bitString(point));
+      const spki = seq(seq(oid('1.2.840.10045.2.1'), params), bitStringBytes(point));
       return createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
     } catch (err) {
       throw err instanceof SealError ? err : p11error(err, 'public key read');

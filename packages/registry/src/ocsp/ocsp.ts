@@ -7,23 +7,27 @@
 import { createHash } from 'node:crypto';
 import type { Signer } from '@seal/core';
 import {
-  Asn1InvalidError,
   TAG,
-  bitString,
+  asn1Error,
+  bitStringBytes,
   children,
+  childrenOf,
+  contentOf,
+  ctx,
+  decodeOctetString,
   decodeOid,
+  encodedOf,
   enumerated,
   expectTag,
-  explicit,
   generalizedTime,
   integerHex,
-  octets,
+  octetString,
   oid,
   parseDer,
   seq,
   tlv,
   type DerNode,
-} from '../asn1/der.js';
+} from '@seal/core/asn1';
 import { algorithmIdentifier, keyIdentifier, subjectDer, subjectPublicKeyBits } from '../asn1/x509-parts.js';
 import { signatureParams } from '../ca/issuing-ca.js';
 
@@ -61,53 +65,53 @@ export interface OcspRequest {
 }
 
 function parseCertId(node: DerNode): OcspCertId {
-  const [alg, nameHash, keyHash, serial] = children(expectTag(node, TAG.SEQUENCE));
-  const algOid = decodeOid(expectTag(children(expectTag(alg, TAG.SEQUENCE))[0], TAG.OID));
+  const [alg, nameHash, keyHash, serial] = childrenOf(node, TAG.SEQUENCE, 'CertID');
+  const algOid = decodeOid(childrenOf(alg, TAG.SEQUENCE, 'hashAlgorithm')[0], 'hashAlgorithm');
   const hash = HASH_BY_OID[algOid];
-  if (hash === undefined) throw new Asn1InvalidError('unsupported CertID hash');
+  if (hash === undefined) throw asn1Error('unsupported CertID hash');
   return {
-    raw: node.raw,
+    raw: encodedOf(node),
     hash,
-    issuerNameHash: expectTag(nameHash, TAG.OCTET_STRING).content,
-    issuerKeyHash: expectTag(keyHash, TAG.OCTET_STRING).content,
-    serial: integerHex(expectTag(serial, TAG.INTEGER)),
+    issuerNameHash: decodeOctetString(nameHash, 'issuerNameHash'),
+    issuerKeyHash: decodeOctetString(keyHash, 'issuerKeyHash'),
+    serial: integerHex(serial, 'serialNumber'),
   };
 }
 
 /** Parse a DER OCSPRequest; throws ERR_ASN1_INVALID on anything malformed. */
 export function parseOcspRequest(der: Uint8Array): OcspRequest {
-  if (der.length > OCSP_MAX_REQUEST_BYTES) throw new Asn1InvalidError('OCSP request too large');
-  const top = children(expectTag(parseDer(der), TAG.SEQUENCE));
-  if (top.length < 1 || top.length > 2) throw new Asn1InvalidError();
-  const tbs = children(expectTag(top[0], TAG.SEQUENCE));
+  if (der.length > OCSP_MAX_REQUEST_BYTES) throw asn1Error('OCSP request too large');
+  const top = childrenOf(parseDer(der), TAG.SEQUENCE, 'OCSPRequest');
+  if (top.length < 1 || top.length > 2) throw asn1Error('OCSPRequest: wrong number of fields');
+  const tbs = childrenOf(top[0], TAG.SEQUENCE, 'TBSRequest');
   let i = 0;
   if (tbs[i]?.tag === 0xa0) {
     const version = children(tbs[i] as DerNode)[0];
-    if (integerHex(expectTag(version, TAG.INTEGER)) !== '00') throw new Asn1InvalidError('unsupported OCSP version');
+    if (integerHex(version, 'version') !== '00') throw asn1Error('unsupported OCSP version');
     i++;
   }
   if (tbs[i]?.tag === 0xa1) i++;
-  const list = children(expectTag(tbs[i], TAG.SEQUENCE));
+  const list = childrenOf(tbs[i], TAG.SEQUENCE, 'requestList');
   i++;
-  if (list.length === 0 || list.length > OCSP_MAX_REQUESTS) throw new Asn1InvalidError('bad OCSP request list');
+  if (list.length === 0 || list.length > OCSP_MAX_REQUESTS) throw asn1Error('bad OCSP request list');
   const certIds = list.map((r) => {
-    const parts = children(expectTag(r, TAG.SEQUENCE));
-    if (parts.length < 1 || parts.length > 2 || (parts[1] !== undefined && parts[1].tag !== 0xa0)) throw new Asn1InvalidError();
+    const parts = childrenOf(r, TAG.SEQUENCE, 'Request');
+    if (parts.length < 1 || parts.length > 2 || (parts[1] !== undefined && parts[1].tag !== 0xa0)) throw asn1Error('Request: bad fields');
     return parseCertId(parts[0] as DerNode);
   });
   let nonceExtension: Uint8Array | null = null;
   if (tbs[i]?.tag === 0xa2) {
-    for (const ext of children(expectTag(children(tbs[i] as DerNode)[0], TAG.SEQUENCE))) {
-      const parts = children(expectTag(ext, TAG.SEQUENCE));
-      if (decodeOid(expectTag(parts[0], TAG.OID)) === OID_NONCE) {
-        const value = expectTag(parts[parts.length - 1], TAG.OCTET_STRING);
-        if (value.content.length === 0 || value.content.length > 128) throw new Asn1InvalidError('bad OCSP nonce');
-        nonceExtension = ext.raw;
+    for (const ext of childrenOf(children(tbs[i] as DerNode)[0], TAG.SEQUENCE, 'requestExtensions')) {
+      const parts = childrenOf(ext, TAG.SEQUENCE, 'Extension');
+      if (decodeOid(parts[0], 'extnID') === OID_NONCE) {
+        const value = contentOf(expectTag(parts[parts.length - 1], TAG.OCTET_STRING, 'extnValue'));
+        if (value.length === 0 || value.length > 128) throw asn1Error('bad OCSP nonce');
+        nonceExtension = encodedOf(ext);
       }
     }
     i++;
   }
-  if (i !== tbs.length) throw new Asn1InvalidError();
+  if (i !== tbs.length) throw asn1Error('TBSRequest: unexpected fields');
   return { certIds, nonceExtension };
 }
 
@@ -143,7 +147,7 @@ function certStatusDer(s: OcspCertStatus): Uint8Array {
     case 'unknown':
       return Uint8Array.of(0x82, 0x00);
     case 'revoked':
-      return s.reason === null ? tlv(0xa1, generalizedTime(s.revokedAt)) : tlv(0xa1, generalizedTime(s.revokedAt), explicit(0, enumerated(s.reason)));
+      return s.reason === null ? tlv(0xa1, generalizedTime(s.revokedAt)) : tlv(0xa1, generalizedTime(s.revokedAt), ctx(0, enumerated(s.reason)));
   }
 }
 
@@ -151,14 +155,14 @@ function certStatusDer(s: OcspCertStatus): Uint8Array {
 export async function buildOcspResponse(o: BuildOcspResponseOptions): Promise<Uint8Array> {
   const req = signatureParams(o.signer);
   const single = o.responses.map((r) =>
-    seq(r.certId.raw, certStatusDer(r.certStatus), generalizedTime(r.thisUpdate), explicit(0, generalizedTime(r.nextUpdate))),
+    seq(r.certId.raw, certStatusDer(r.certStatus), generalizedTime(r.thisUpdate), ctx(0, generalizedTime(r.nextUpdate))),
   );
-  const parts = [explicit(2, octets(keyIdentifier(o.responderCertificate))), generalizedTime(o.producedAt), seq(...single)];
-  if (o.nonceExtension !== null) parts.push(explicit(1, seq(o.nonceExtension)));
+  const parts = [ctx(2, octetString(keyIdentifier(o.responderCertificate))), generalizedTime(o.producedAt), seq(...single)];
+  if (o.nonceExtension !== null) parts.push(ctx(1, seq(o.nonceExtension)));
   const tbs = seq(...parts);
   const signature = await o.signer.sign(tbs, req);
-  const basic = seq(tbs, algorithmIdentifier(req), bitString(signature), explicit(0, seq(o.responderCertificate)));
-  return seq(enumerated(OCSP_STATUS.successful), explicit(0, seq(oid(OID_BASIC), octets(basic))));
+  const basic = seq(tbs, algorithmIdentifier(req), bitStringBytes(signature), ctx(0, seq(o.responderCertificate)));
+  return seq(enumerated(OCSP_STATUS.successful), ctx(0, seq(oid(OID_BASIC), octetString(basic))));
 }
 
 /** An unsigned error response (malformedRequest, internalError, tryLater, unauthorized ...). */
