@@ -15,6 +15,23 @@ export const REMOTE_OPTIONS = {
   seal: { type: 'string' },
 } as const;
 
+/**
+ * Usage errors of a `--server` command line, found before any file is read: an option that only
+ * makes sense with a local key (`localOnly`), or a missing --api-key (or SEAL_API_KEY) or --seal.
+ */
+export function checkRemoteOptions(values: Readonly<Record<string, unknown>>, localOnly: readonly string[]): void {
+  for (const name of localOnly) {
+    if (values[name] !== undefined) throw new UsageError(`--${name} is for local sealing; with --server the service holds the key`);
+  }
+  if (values['api-key'] === undefined && process.env['SEAL_API_KEY'] === undefined) throw new UsageError('--server needs --api-key KEY (or SEAL_API_KEY)');
+  if (values['seal'] === undefined) throw new UsageError('--server needs --seal ID');
+}
+
+/** Usage error for --api-key or --seal on a command line that seals with a local key. */
+export function checkLocalOptions(values: Readonly<Record<string, unknown>>): void {
+  if (values['api-key'] !== undefined || values['seal'] !== undefined) throw new UsageError('--api-key and --seal go with --server URL');
+}
+
 export interface RemoteSealRequest {
   kind: 'pdf' | 'json';
   input: string;

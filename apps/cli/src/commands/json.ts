@@ -7,9 +7,7 @@
  * Thin layer over signJson / verifyJson. Output files are written to a temporary name and renamed,
  * so a failure never leaves a partial OUT behind.
  */
-import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename } from 'node:path';
 import {
   InputInvalidError,
   UsageError,
@@ -23,69 +21,42 @@ import {
   signJson,
   verifyJson,
   type JwsAlgorithm,
-  type KeyFiles,
   type SignatureReport,
   type VerificationReport,
   type VerifyJsonOptions,
 } from '@seal/core';
-import { KEY_OPTIONS, VERIFY_OPTIONS, parse, subcommand } from '../args.js';
-import { REMOTE_OPTIONS, sealRemote } from '../remote.js';
+import { KEY_OPTIONS, OFFLINE_OPTION, SIGN_OPTIONS, TSA_OPTION, VERIFY_OPTIONS, keyFilesFrom, parse, subcommand } from '../args.js';
+import { readInputFile, writeFileAtomically } from '../files.js';
+import { REMOTE_OPTIONS, checkLocalOptions, checkRemoteOptions, sealRemote } from '../remote.js';
 
-const SIGN_OPTIONS = {
-  ...KEY_OPTIONS,
+const JSON_SIGN_OPTIONS = {
+  ...SIGN_OPTIONS,
   ...REMOTE_OPTIONS,
-  output: { type: 'string', short: 'o' },
   format: { type: 'string' },
   detached: { type: 'boolean' },
   canonical: { type: 'boolean' },
-  tsa: { type: 'string' },
   alg: { type: 'string' },
   'co-seal': { type: 'string' },
 } as const;
 
+/** Options that only make sense with a local key (the service holds the key, chain and TSA). */
+const LOCAL_ONLY = [...Object.keys(KEY_OPTIONS), ...Object.keys(TSA_OPTION), 'alg', 'co-seal'];
+
 const JSON_VERIFY_OPTIONS = {
   ...VERIFY_OPTIONS,
+  ...OFFLINE_OPTION,
   payload: { type: 'string' },
-  offline: { type: 'boolean' },
 } as const;
 
 /** Largest file the JSON commands read (sealed JSON documents are records, not archives). */
 const MAX_FILE_BYTES = 32 * 1024 * 1024;
 
-function readInput(path: string, what: string): Buffer {
-  let data: Buffer;
-  try {
-    data = readFileSync(path);
-  } catch {
-    throw new InputInvalidError(`cannot read the ${what} ${path}`);
-  }
-  if (data.length > MAX_FILE_BYTES) throw new InputInvalidError(`the ${what} ${path} is larger than ${MAX_FILE_BYTES} bytes`);
-  return data;
-}
-
-function keyFilesFrom(v: { p12?: string; password?: string; cert?: string; key?: string; 'key-password'?: string }): KeyFiles {
-  if (v.p12 !== undefined) {
-    if (v.cert !== undefined || v.key !== undefined) throw new UsageError('give either --p12 or --cert/--key, not both');
-    if (v.password === undefined) throw new UsageError('--p12 needs --password');
-    return { p12: v.p12, password: v.password };
-  }
-  if (v.cert === undefined || v.key === undefined) throw new UsageError('a key is required: --p12 FILE --password PW, or --cert PEM --key PEM');
-  return { cert: v.cert, key: v.key, ...(v['key-password'] !== undefined ? { keyPassword: v['key-password'] } : {}) };
-}
-
-function writeAtomically(output: string, data: string): void {
-  const tmp = join(dirname(output), `.${basename(output)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    writeFileSync(tmp, data, { flag: 'wx' });
-    renameSync(tmp, output);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw new InputInvalidError(`cannot write ${output}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
-  }
+function readInput(path: string, what: string): Uint8Array {
+  return readInputFile(path, what, MAX_FILE_BYTES);
 }
 
 async function signCommand(argv: string[]): Promise<number> {
-  const { values: v, positionals } = parse(argv, SIGN_OPTIONS, { min: 1, max: 1, names: 'IN.json' });
+  const { values: v, positionals } = parse(argv, JSON_SIGN_OPTIONS, { min: 1, max: 1, names: 'IN.json' });
   const input = positionals[0]!;
   if (v.output === undefined) throw new UsageError('-o OUT is required');
   if (v.format !== undefined && v.format !== 'compact' && v.format !== 'json') throw new UsageError('--format must be compact or json');
@@ -94,11 +65,7 @@ async function signCommand(argv: string[]): Promise<number> {
   if (v.alg !== undefined && !(SIGNING_ALGORITHMS as readonly string[]).includes(v.alg)) throw new UsageError(`--alg must be one of ${SIGNING_ALGORITHMS.join(', ')}`);
   if (v.tsa !== undefined && !/^https?:\/\//i.test(v.tsa)) throw new UsageError('--tsa must be an http(s) URL');
   if (v.server !== undefined) {
-    for (const name of ['p12', 'password', 'cert', 'key', 'key-password', 'chain', 'tsa', 'alg', 'co-seal'] as const) {
-      if (v[name] !== undefined) throw new UsageError(`--${name} is for local sealing; with --server the service holds the key`);
-    }
-    if (v['api-key'] === undefined && process.env['SEAL_API_KEY'] === undefined) throw new UsageError('--server needs --api-key KEY (or SEAL_API_KEY)');
-    if (v.seal === undefined) throw new UsageError('--server needs --seal ID');
+    checkRemoteOptions(v, LOCAL_ONLY);
     parseJsonStrict(readInput(input, 'input JSON'));
     const format = v.format === 'json' ? 'json' : 'compact';
     const index = await sealRemote({
@@ -113,7 +80,7 @@ async function signCommand(argv: string[]): Promise<number> {
     process.stderr.write(`sealed ${input} -> ${v.output} by ${v.server} (${format}, usage-log entry ${index})\n`);
     return 0;
   }
-  if (v['api-key'] !== undefined || v.seal !== undefined) throw new UsageError('--api-key and --seal go with --server URL');
+  checkLocalOptions(v);
   const keyFiles = keyFilesFrom(v);
   const payload = readInput(input, 'input JSON');
   // A JSON seal seals JSON: refuse anything the strict parser refuses (duplicate names, bad UTF-8 ...).
@@ -129,7 +96,7 @@ async function signCommand(argv: string[]): Promise<number> {
     ...(v.tsa !== undefined ? { timestamper: createHttpTimestamper(v.tsa) } : {}),
     ...(coSealOf !== undefined ? { coSealOf } : {}),
   });
-  writeAtomically(v.output, result.format === 'compact' ? `${result.jws}\n` : `${result.jws}\n`);
+  writeFileAtomically(v.output, result.format === 'compact' ? `${result.jws}\n` : `${result.jws}\n`);
   process.stderr.write(`sealed ${input} -> ${v.output} (${result.alg}, JAdES ${result.level}, ${result.format}${v.detached ? ', detached' : ''}${v.canonical ? ', canonical' : ''})\n`);
   return 0;
 }
@@ -172,7 +139,7 @@ async function verifyCommand(argv: string[]): Promise<number> {
     if (certs.length === 0) throw new InputInvalidError(`no certificate in the trust file ${p}`);
     return certs;
   });
-  const crls = (v.crl ?? []).map((p) => new Uint8Array(readInput(p, 'CRL')));
+  const crls = (v.crl ?? []).map((p) => readInput(p, 'CRL'));
   const input = readInput(positionals[0]!, 'input');
   const options: VerifyJsonOptions = {
     trustAnchors,
@@ -182,7 +149,7 @@ async function verifyCommand(argv: string[]): Promise<number> {
     ...(v.offline ? {} : { fetcher: createHttpRevocationFetcher() }),
   };
   if (v.payload !== undefined) {
-    const payload = new Uint8Array(readInput(v.payload, 'payload'));
+    const payload = readInput(v.payload, 'payload');
     options.payload = payload;
     options.detachedObjects = { [basename(v.payload)]: payload };
   }

@@ -10,20 +10,17 @@
  * A thin layer over signPdf. The output is written to a temporary file and renamed, so a
  * failure never leaves a partial or empty OUT.pdf behind.
  */
-import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writevSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { InputInvalidError, UsageError, certificatesFromPemOrDer, createHttpRevocationFetcher, loadSignerFromKeyFiles, signPdfParts, type KeyFiles, type SignPdfOptions } from '@seal/core';
+import { UsageError, certificatesFromPemOrDer, createHttpRevocationFetcher, loadSignerFromKeyFiles, signPdfParts, type SignPdfOptions } from '@seal/core';
 import type { PdfSealOptions } from '@seal/client';
-import { KEY_OPTIONS, parse } from '../args.js';
-import { REMOTE_OPTIONS, sealRemote } from '../remote.js';
+import { KEY_OPTIONS, SIGN_OPTIONS, TSA_OPTION, VALIDATION_DATA_OPTIONS, keyFilesFrom, parse } from '../args.js';
+import { readInputFile, writeFileAtomically } from '../files.js';
+import { REMOTE_OPTIONS, checkLocalOptions, checkRemoteOptions, sealRemote } from '../remote.js';
 
-const SIGN_OPTIONS = {
-  ...KEY_OPTIONS,
+const PDF_SIGN_OPTIONS = {
+  ...SIGN_OPTIONS,
   ...REMOTE_OPTIONS,
-  output: { type: 'string', short: 'o' },
+  ...VALIDATION_DATA_OPTIONS,
   level: { type: 'string' },
-  tsa: { type: 'string' },
   visible: { type: 'boolean' },
   page: { type: 'string' },
   rect: { type: 'string' },
@@ -36,29 +33,7 @@ const SIGN_OPTIONS = {
   subfilter: { type: 'string' },
   hash: { type: 'string' },
   'rsa-pss': { type: 'boolean' },
-  crl: { type: 'string', multiple: true },
-  trust: { type: 'string', multiple: true },
-  offline: { type: 'boolean' },
 } as const;
-
-function readInput(path: string, what: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch {
-    throw new InputInvalidError(`cannot read the ${what} ${path}`);
-  }
-}
-
-/** KEY options to the loader's shape; usage errors for incomplete combinations. */
-export function keyFilesFrom(v: { p12?: string; password?: string; cert?: string; key?: string; 'key-password'?: string }): KeyFiles {
-  if (v.p12 !== undefined) {
-    if (v.cert !== undefined || v.key !== undefined) throw new UsageError('give either --p12 or --cert/--key, not both');
-    if (v.password === undefined) throw new UsageError('--p12 needs --password');
-    return { p12: v.p12, password: v.password };
-  }
-  if (v.cert === undefined || v.key === undefined) throw new UsageError('a key is required: --p12 FILE --password PW, or --cert PEM --key PEM');
-  return { cert: v.cert, key: v.key, ...(v['key-password'] !== undefined ? { keyPassword: v['key-password'] } : {}) };
-}
 
 export function parseRect(s: string): [number, number, number, number] {
   const parts = s.split(',').map((x) => Number(x.trim()));
@@ -68,18 +43,23 @@ export function parseRect(s: string): [number, number, number, number] {
   return parts as [number, number, number, number];
 }
 
-type SignValues = ReturnType<typeof parse<typeof SIGN_OPTIONS>>['values'];
+type SignValues = ReturnType<typeof parse<typeof PDF_SIGN_OPTIONS>>['values'];
 
 /** Options that only make sense with a local key (the service holds the key, chain, TSA and hash). */
-const LOCAL_ONLY = ['p12', 'password', 'cert', 'key', 'key-password', 'chain', 'tsa', 'image', 'field', 'subfilter', 'hash', 'rsa-pss', 'crl', 'trust', 'offline'] as const;
+const LOCAL_ONLY = [
+  ...Object.keys(KEY_OPTIONS),
+  ...Object.keys(TSA_OPTION),
+  'image',
+  'field',
+  'subfilter',
+  'hash',
+  'rsa-pss',
+  ...Object.keys(VALIDATION_DATA_OPTIONS),
+];
 
 /** `--server`: the service seals with the agency's seal `--seal ID`; the answer names the usage-log entry. */
 async function remoteSign(v: SignValues, input: string, output: string, server: string): Promise<number> {
-  for (const name of LOCAL_ONLY) {
-    if (v[name] !== undefined) throw new UsageError(`--${name} is for local sealing; with --server the service holds the key`);
-  }
-  if (v['api-key'] === undefined && process.env['SEAL_API_KEY'] === undefined) throw new UsageError('--server needs --api-key KEY (or SEAL_API_KEY)');
-  if (v.seal === undefined) throw new UsageError('--server needs --seal ID');
+  checkRemoteOptions(v, LOCAL_ONLY);
   const o: PdfSealOptions = {};
   if (v.level !== undefined) {
     if (v.level !== 'B-B' && v.level !== 'B-T') throw new UsageError('--level with --server must be B-B or B-T (the service stamps B-T with its own TSA)');
@@ -111,12 +91,12 @@ async function remoteSign(v: SignValues, input: string, output: string, server: 
 }
 
 export async function pdfSignCommand(argv: string[]): Promise<number> {
-  const { values: v, positionals } = parse(argv, SIGN_OPTIONS, { min: 1, max: 1, names: 'IN.pdf' });
+  const { values: v, positionals } = parse(argv, PDF_SIGN_OPTIONS, { min: 1, max: 1, names: 'IN.pdf' });
   const input = positionals[0]!;
   const output = v.output;
   if (output === undefined) throw new UsageError('-o OUT.pdf is required');
   if (v.server !== undefined) return remoteSign(v, input, output, v.server);
-  if (v['api-key'] !== undefined || v.seal !== undefined) throw new UsageError('--api-key and --seal go with --server URL');
+  checkLocalOptions(v);
   const level = v.level ?? (v.tsa !== undefined ? 'B-T' : 'B-B');
   if (level !== 'B-B' && level !== 'B-T' && level !== 'B-LT' && level !== 'B-LTA') throw new UsageError(`--level ${level} is not supported (B-B, B-T, B-LT or B-LTA)`);
   if (level !== 'B-B' && v.tsa === undefined) throw new UsageError(`--level ${level} needs --tsa URL`);
@@ -149,9 +129,9 @@ export async function pdfSignCommand(argv: string[]): Promise<number> {
     ...(certify !== undefined ? { certify } : {}),
   };
   if (ltv) {
-    const trustAnchors = (v.trust ?? []).flatMap((p) => certificatesFromPemOrDer(readInput(p, 'trust file')));
+    const trustAnchors = (v.trust ?? []).flatMap((p) => certificatesFromPemOrDer(readInputFile(p, 'trust file')));
     options.ltv = {
-      crls: (v.crl ?? []).map((p) => readInput(p, 'CRL')),
+      crls: (v.crl ?? []).map((p) => readInputFile(p, 'CRL')),
       ...(trustAnchors.length ? { trustAnchors } : {}),
       ...(v.offline ? {} : { fetcher: createHttpRevocationFetcher({ timeoutMs: 3000 }) }),
     };
@@ -163,41 +143,16 @@ export async function pdfSignCommand(argv: string[]): Promise<number> {
     options.visible = {
       page,
       rect: parseRect(v.rect),
-      ...(v.image !== undefined ? { image: readInput(v.image, 'image') } : {}),
+      ...(v.image !== undefined ? { image: readInputFile(v.image, 'image') } : {}),
       ...(v.qr !== undefined ? { qr: v.qr } : {}),
     };
   }
   const keyFiles = keyFilesFrom(v);
-  const pdf = readInput(input, 'input PDF');
+  const pdf = readInputFile(input, 'input PDF');
   const signer = loadSignerFromKeyFiles(keyFiles, v.chain ?? []);
   const { input: head, update } = await signPdfParts(pdf, signer, options);
-  const tmp = join(dirname(output), `.${basename(output)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    // Input and update written as they are: the sealed file is never assembled in memory.
-    const fd = openSync(tmp, 'wx');
-    try {
-      let parts = [head, update].filter((p) => p.length > 0);
-      while (parts.length) {
-        let n = writevSync(fd, parts);
-        const rest: Uint8Array[] = [];
-        for (const p of parts) {
-          if (n >= p.length) n -= p.length;
-          else {
-            rest.push(p.subarray(n));
-            n = 0;
-          }
-        }
-        parts = rest;
-      }
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, output);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw new InputInvalidError(`cannot write ${output}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
-  }
+  // Input and update written as they are: the sealed file is never assembled in memory.
+  writeFileAtomically(output, [head, update]);
   process.stderr.write(`sealed ${input} -> ${output}\n`);
   return 0;
 }

@@ -2,9 +2,7 @@
  * `seal pdf verify IN.pdf [--trust PEM]... [--crl FILE]... [--at ISO-8601] [--json] [--offline] [--soft-revocation]`
  * Exit codes: 0 all TOTAL_PASSED, 1 any TOTAL_FAILED, 2 INDETERMINATE, 3 no signature, 64 usage, 65 unreadable input.
  */
-import { readFileSync } from 'node:fs';
 import {
-  InputInvalidError,
   UsageError,
   certificatesFromPemOrDer,
   createHttpRevocationFetcher,
@@ -14,26 +12,14 @@ import {
   type VerificationReport,
   type VerifyPdfOptions,
 } from '@seal/core';
-import { parse, VERIFY_OPTIONS } from '../args.js';
-
-const MAX_FILE_BYTES = 512 * 1024 * 1024;
+import { OFFLINE_OPTION, parse, VERIFY_OPTIONS } from '../args.js';
+import { readInputFile } from '../files.js';
 
 const OPTIONS = {
   ...VERIFY_OPTIONS,
-  offline: { type: 'boolean' },
+  ...OFFLINE_OPTION,
   'soft-revocation': { type: 'boolean' },
 } as const;
-
-function readInput(path: string, what: string): Uint8Array {
-  let data: Buffer;
-  try {
-    data = readFileSync(path);
-  } catch {
-    throw new InputInvalidError(`cannot read the ${what} ${path}`);
-  }
-  if (data.length > MAX_FILE_BYTES) throw new InputInvalidError(`the ${what} ${path} is too large`);
-  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-}
 
 export function parseAt(at: string | undefined): Date | undefined {
   if (at === undefined) return undefined;
@@ -75,9 +61,9 @@ export function formatPdfReport(report: VerificationReport): string {
 export async function pdfVerifyCommand(argv: string[]): Promise<number> {
   const { values: v, positionals } = parse(argv, OPTIONS, { min: 1, max: 1, names: 'IN.pdf' });
   const at = parseAt(v.at);
-  const trustAnchors = (v.trust ?? []).flatMap((p) => certificatesFromPemOrDer(readInput(p, 'trust file')));
-  const crls = (v.crl ?? []).map((p) => readInput(p, 'CRL'));
-  const bytes = readInput(positionals[0]!, 'PDF');
+  const trustAnchors = (v.trust ?? []).flatMap((p) => certificatesFromPemOrDer(readInputFile(p, 'trust file')));
+  const crls = (v.crl ?? []).map((p) => readInputFile(p, 'CRL'));
+  const bytes = readInputFile(positionals[0]!, 'PDF');
   const options: VerifyPdfOptions = {
     trustAnchors,
     crls,
