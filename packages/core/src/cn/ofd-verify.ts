@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { SealError } from '../errors/index.js';
-import { combineIndications, type SignatureReport, type SubIndication, type VerificationReport } from '../report/index.js';
+import { blankSignatureReport, combineIndications, type SignatureReport, type SubIndication, type VerificationReport } from '../report/index.js';
 import { bytesEqual } from './der.js';
 import { isSignedDataContentInfo, verifyGmSignedData } from './gm-signed-data.js';
 import { normalisePackagePath, readOfdZip, type OfdZipLimits } from './ofd-zip.js';
@@ -76,21 +76,7 @@ interface Problems {
 }
 
 function emptyReport(): SignatureReport {
-  return {
-    indication: 'INDETERMINATE',
-    subIndication: null,
-    signer: null,
-    signingTime: null,
-    signingTimeSource: 'claimed',
-    trusted: false,
-    revocation: { status: 'unknown', reason: null, revokedAt: null, source: null },
-    coversWholeDocument: false,
-    modifications: [],
-    timestamp: null,
-    level: null,
-    errors: [],
-    warnings: [],
-  };
+  return { ...blankSignatureReport('INDETERMINATE', null), signingTimeSource: 'claimed' };
 }
 
 /** Apply reference/packaging problems on top of a signature report; failures win. */

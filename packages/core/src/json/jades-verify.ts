@@ -8,7 +8,7 @@ import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
 import { SealError } from '../errors/index.js';
 import { validateCertificatePath, type RevocationFetcher, type RegistryRevocationLookup } from '../pki/index.js';
 import { parseCertificate, type CertInfo } from '../pki/cert.js';
-import { combineIndications, type Indication, type SignatureReport, type SubIndication, type TimestampSummary, type VerificationReport } from '../report/index.js';
+import { blankSignatureReport, combineIndications, type Indication, type SignatureReport, type SubIndication, type TimestampSummary, type VerificationReport } from '../report/index.js';
 import { decodeBase64Std, decodeBase64url, encodeBase64url } from './base64url.js';
 import { canonicalizeToBytes } from './jcs.js';
 import { isJsonObject, parseJsonStrict, type JsonObject, type JsonValue } from './json-parse.js';
@@ -60,23 +60,9 @@ function failFormat(message: string): never {
   throw new SigFailure('TOTAL_FAILED', 'FORMAT_FAILURE', message);
 }
 
+/** Failed as malformed until the checks prove otherwise. */
 function emptyReport(index: number): SignatureReport {
-  return {
-    indication: 'TOTAL_FAILED',
-    subIndication: 'FORMAT_FAILURE',
-    signer: null,
-    signingTime: null,
-    signingTimeSource: null,
-    trusted: false,
-    revocation: { status: 'unknown', reason: null, revokedAt: null, source: null },
-    coversWholeDocument: false,
-    modifications: [],
-    timestamp: null,
-    level: null,
-    errors: [],
-    warnings: [],
-    index,
-  };
+  return { ...blankSignatureReport('TOTAL_FAILED', 'FORMAT_FAILURE'), index };
 }
 
 interface EtsiUComponent {

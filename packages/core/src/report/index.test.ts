@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { combineIndications, exitCodeForReport, type SignatureReport } from './index.js';
+import { blankSignatureReport, combineIndications, exitCodeForReport, type SignatureReport } from './index.js';
 
 function sig(indication: SignatureReport['indication']): SignatureReport {
   return {
@@ -29,5 +29,30 @@ describe('report', () => {
     expect(exitCodeForReport({ indication: 'TOTAL_FAILED', signatures: [] })).toBe(1);
     expect(exitCodeForReport({ indication: 'INDETERMINATE', signatures: [] })).toBe(2);
     expect(exitCodeForReport({ indication: 'NO_SIGNATURE', signatures: [] })).toBe(3);
+  });
+
+  it('blankSignatureReport: the given indication, nothing established, new objects on every call', () => {
+    const a = blankSignatureReport('TOTAL_FAILED', 'FORMAT_FAILURE');
+    expect(a).toEqual({
+      indication: 'TOTAL_FAILED',
+      subIndication: 'FORMAT_FAILURE',
+      signer: null,
+      signingTime: null,
+      signingTimeSource: null,
+      trusted: false,
+      revocation: { status: 'unknown', reason: null, revokedAt: null, source: null },
+      coversWholeDocument: false,
+      modifications: [],
+      timestamp: null,
+      level: null,
+      errors: [],
+      warnings: [],
+    });
+    a.errors!.push('x');
+    a.warnings!.push('y');
+    a.modifications.push({ revision: 1, object: '1 0 R', kind: 'other', allowed: false, description: 'z' });
+    a.revocation.status = 'revoked';
+    const b = blankSignatureReport('INDETERMINATE', null);
+    expect([b.indication, b.subIndication, b.errors, b.warnings, b.modifications, b.revocation.status]).toEqual(['INDETERMINATE', null, [], [], [], 'unknown']);
   });
 });

@@ -99,6 +99,29 @@ export interface VerificationReport {
   [extra: string]: unknown;
 }
 
+/**
+ * A signature's report before anything about it is established: no signer, no time, not trusted,
+ * revocation unknown, covering nothing, no level, no errors or warnings yet. Verifiers start from
+ * it and fill in what they find; each call returns new objects and arrays.
+ */
+export function blankSignatureReport(indication: Indication, subIndication: SubIndication | null): SignatureReport {
+  return {
+    indication,
+    subIndication,
+    signer: null,
+    signingTime: null,
+    signingTimeSource: null,
+    trusted: false,
+    revocation: { status: 'unknown', reason: null, revokedAt: null, source: null },
+    coversWholeDocument: false,
+    modifications: [],
+    timestamp: null,
+    level: null,
+    errors: [],
+    warnings: [],
+  };
+}
+
 /** The CLI exit code for a report: 0 all passed, 1 any failed, 2 indeterminate, 3 no signature. */
 export function exitCodeForReport(report: VerificationReport): number {
   switch (report.indication) {
