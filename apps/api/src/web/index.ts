@@ -13,6 +13,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { SealError } from '@seal/core';
+import { problemSchema as sharedProblemSchema } from '@seal/client';
 
 export { verificationUrl, verificationUrlForDocument, parseVerificationUrl, type VerificationLink } from './verification-url.js';
 
@@ -129,16 +130,8 @@ const recordSchema = {
   },
 } as const;
 
-const problemSchema = {
-  type: 'object',
-  properties: {
-    type: { type: 'string' },
-    title: { type: 'string' },
-    status: { type: 'integer' },
-    code: { type: 'string' },
-    detail: { type: 'string' },
-  },
-} as const;
+/** The service's problem+json shape, inline: this plugin also runs in a Fastify without the shared schemas. */
+const { $id: _problemId, ...problemSchema } = sharedProblemSchema;
 
 function digestEquals(a: string, b: string): boolean {
   const x = Buffer.from(a.toLowerCase(), 'latin1');
