@@ -147,6 +147,8 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
     issuingCa: { certPem: readPem(certsDir, 'seal-ca.pem') + rootPem, keyPem: readPem(certsDir, 'seal-ca.key.pem') },
     ocspResponder: { certPem: readPem(certsDir, 'ocsp.pem'), keyPem: readPem(certsDir, 'ocsp.key.pem') },
     baseUrl,
+    // Group commits of the usage log are written off the event loop.
+    logWriter: 'thread',
     ...(o.kdf ? { kdf: o.kdf } : {}),
     // SM2 seals (issue 9) when the dev PKI has the SM2 CA and seal maker (scripts/dev-pki-sm2.ts)
     ...(existsSync(join(certsDir, 'sm2-ca.pem')) && existsSync(join(certsDir, 'sm2-seal-maker.pem'))

@@ -6,7 +6,7 @@
 import 'reflect-metadata';
 export * from './types.js';
 export { openRegistry, Registry, backupDatabase } from './registry.js';
-export type { OpenRegistryOptions, RequestSealOptions, RevokeSealOptions, CrlInfo, UseSealOptions } from './registry.js';
+export type { OpenRegistryOptions, RequestSealOptions, RevokeSealOptions, CrlInfo, SealUse, SealUseRecord } from './registry.js';
 export { openDatabase, RegistryStore } from './store/store.js';
 export { SCHEMA_VERSION } from './store/migrations.js';
 export { PERMISSIONS, can, authorize, nextRequestState, nextSealState, SealStateError, ForbiddenError } from './lifecycle/transitions.js';

@@ -7,7 +7,7 @@ import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { createPublicKey, generateKeyPairSync, randomBytes, verify as cryptoVerify } from 'node:crypto';
 import { AlgorithmUnsupportedError, InputInvalidError, SealError, createSoftwareSigner, type Signer } from '@seal/core';
-import { openDatabase, RegistryStore, type AccountRow, type RequestRow, type SealRow } from './store/store.js';
+import { openDatabase, RegistryStore, type AccountRow, type RequestRow, type SealForUse, type SealRow } from './store/store.js';
 import {
   ForbiddenError,
   SealStateError,
@@ -24,6 +24,7 @@ import { loadSm2Issuer, type Sm2Issuer, type Sm2IssuerOptions } from './ca/sm2-i
 import { buildOcspResponse, certIdMatchesIssuer, ocspErrorResponse, parseOcspRequest, type OcspCertStatus, type OcspRequest } from './ocsp/ocsp.js';
 import { UsageLog, verifyLogRows, type AppendResult, type LogVerification } from './log/usage-log.js';
 import { verifierKey, type LogKey } from './log/checkpoint.js';
+import { threadLogWriter } from './log/log-writer.js';
 import { SoftwareKeyStore, resolveMasterSecret, type KdfOptions } from './keystore/software.js';
 import type { KeyStore } from './keystore/key-store.js';
 import { bootstrapAdminAccount } from './operations.js';
@@ -74,6 +75,12 @@ export interface OpenRegistryOptions {
    * fails with ERR_ALG_UNSUPPORTED. See ca/sm2-issuer.ts and docs/chinese-seals.md.
    */
   sm2?: Sm2IssuerOptions;
+  /**
+   * Where usage-log commits are written: 'inline' (default) on the caller's thread, or 'thread':
+   * a worker thread with its own connection, so the fsync of each group commit does not stall
+   * the event loop (what the HTTP server uses). Needs a database file.
+   */
+  logWriter?: 'inline' | 'thread';
 }
 
 export interface RequestSealOptions {
@@ -100,13 +107,26 @@ export interface CrlInfo {
   der: Uint8Array;
 }
 
-export interface UseSealOptions {
-  sealId: string;
+/** One sealed document, as the usage log records it. */
+export interface SealUseRecord {
   documentKind: string;
   documentSha256: string;
   signatureSha256: string;
   /** Random entry id chosen before sealing (see newEntryId); optional. */
   entryId?: string;
+}
+
+/**
+ * Permission to seal now with one seal, checked once: the account is current, the seal belongs
+ * to its agency, is active and valid. `record` appends each use to the usage log and resolves
+ * once it is durable; the log entry names the seal, its agency and the account.
+ */
+export interface SealUse {
+  readonly sealId: string;
+  readonly agencyId: string;
+  readonly algorithm: SealAlgorithm;
+  readonly signer: Signer;
+  record(use: SealUseRecord): Promise<AppendResult>;
 }
 
 const MAX_PICTURE = 1024 * 1024;
@@ -208,7 +228,10 @@ export class Registry {
     const origin = Buffer.from(this.store.getMeta('log-origin') as Uint8Array).toString('utf8');
     const key: LogKey = { name: origin.replace(/[^A-Za-z0-9._/-]/g, '_'), publicKey: pub };
     const signer = createSoftwareSigner(this.software.privateKey('log:ed25519'), []);
-    this.log = new UsageLog({ store: this.store, signer, key, origin, clock: this.clock });
+    const threaded = this.options.logWriter === 'thread';
+    if (threaded && this.options.file === ':memory:') throw new InputInvalidError('a threaded usage-log writer needs a database file');
+    const writer = threaded ? await threadLogWriter(this.options.file) : undefined;
+    this.log = new UsageLog({ store: this.store, signer, key, origin, clock: this.clock, ...(writer === undefined ? {} : { writer }) });
     if (this.store.latestCrl(this.caId) === null) await this.regenerateCrl();
   }
 
@@ -268,16 +291,16 @@ export class Registry {
 
   /** The account an API key belongs to; ERR_UNAUTHENTICATED for anything else (fixed message). */
   async authenticate(apiKey: string): Promise<Account> {
-    const fail = new SealError('ERR_UNAUTHENTICATED', 'invalid API key');
+    const fail = (): SealError => new SealError('ERR_UNAUTHENTICATED', 'invalid API key');
     const parsed = typeof apiKey === 'string' ? parseApiKey(apiKey) : null;
-    if (parsed === null) throw fail;
+    if (parsed === null) throw fail();
     const fp = apiKeyFingerprint(apiKey);
     const now = Date.now();
     const cached = this.authCache.get(fp);
     const row = this.store.getAccountByKeyId(parsed.keyId);
-    if (row === null || row.disabled) throw fail;
+    if (row === null || row.disabled) throw fail();
     if (cached !== undefined && cached.until > now && cached.accountId === row.id) return accountOut(row);
-    if (!(await checkApiKey(parsed.secret, row.keyHash, row.keySalt))) throw fail;
+    if (!(await checkApiKey(parsed.secret, row.keyHash, row.keySalt))) throw fail();
     if (this.authCache.size > 10_000) this.authCache.clear();
     this.authCache.set(fp, { accountId: row.id, until: now + 5 * 60_000 });
     return accountOut(row);
@@ -641,23 +664,47 @@ export class Registry {
    * certificate and its issuers. Suspended, revoked or expired seals give ERR_SEAL_STATE.
    */
   async getSealSigner(actor: Actor, sealId: string): Promise<Signer> {
+    return (await this.useSeal(actor, sealId)).signer;
+  }
+
+  /**
+   * Check that `actor` may seal with `sealId` now (see SealUse) and hand out its Signer and the
+   * way to log each use. Suspended, revoked or expired seals give ERR_SEAL_STATE; another
+   * agency's seal ERR_FORBIDDEN. Two small indexed reads: the hot path of every sealing request.
+   */
+  async useSeal(actor: Actor, sealId: string): Promise<SealUse> {
     this.fresh(actor);
-    const s = this.loadSeal(sealId);
+    const s = this.store.getSealForUse(sealId);
+    if (s === null) throw new SealError('ERR_SEAL_NOT_FOUND', 'no such seal');
     authorize(actor, 'use-seal', s.agencyId);
     const state = this.effectiveState(s.state, s.notAfter);
     if (state !== 'active') throw new SealStateError(`seal is ${state}`);
     if (this.clock().getTime() < s.notBefore) throw new SealStateError('seal is not yet valid');
-    const caChain = this.sm2 !== null && s.caId === this.sm2.id ? this.sm2.chain : this.ca.chain.map((c) => new Uint8Array(c.rawData));
-    const chain = [s.certDer, ...caChain];
-    return this.keyStore.signer(s.keyRef, chain);
+    const signer = await this.sealSigner(s);
+    const log = this.log;
+    const logged = { sealId: s.id, agencyId: s.agencyId, accountId: actor.id };
+    return {
+      sealId: s.id,
+      agencyId: s.agencyId,
+      algorithm: s.algorithm,
+      signer,
+      record: (use: SealUseRecord) => log.appendUsage({ ...use, ...logged }),
+    };
   }
 
-  /** Record a use by `actor` (agency and account filled in); durable when it resolves. */
-  async recordUsage(actor: Actor, o: UseSealOptions): Promise<AppendResult> {
-    this.fresh(actor);
-    const s = this.loadSeal(o.sealId);
-    authorize(actor, 'use-seal', s.agencyId);
-    return this.log.appendUsage({ ...o, agencyId: s.agencyId, accountId: actor.id });
+  /**
+   * One Signer object per seal certificate, reused across uses: sealers cache per-Signer work
+   * (the encoded JWS header, size estimates) by object identity. The key stays in the key store.
+   */
+  private readonly sealSigners = new Map<string, { certDer: Uint8Array; signer: Signer }>();
+  private async sealSigner(s: SealForUse): Promise<Signer> {
+    const hit = this.sealSigners.get(s.id);
+    if (hit !== undefined && Buffer.from(hit.certDer).equals(s.certDer)) return hit.signer;
+    const caChain = this.sm2 !== null && s.caId === this.sm2.id ? this.sm2.chain : this.ca.chain.map((c) => new Uint8Array(c.rawData));
+    const signer = await this.keyStore.signer(s.keyRef, [s.certDer, ...caChain]);
+    if (this.sealSigners.size >= 10_000) this.sealSigners.clear();
+    this.sealSigners.set(s.id, { certDer: s.certDer, signer });
+    return signer;
   }
 
   /** Low-level append (trusted callers); resolves with the leaf index once committed. */

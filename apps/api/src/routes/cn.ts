@@ -68,14 +68,13 @@ export async function cnRoutes(app: FastifyInstance, opts: RouteContext): Promis
       const p = principalOf(request);
       const ofd = body(request.body);
       const sealId = request.params.sealId;
-      const seal = ownSeal(opts, p, sealId);
-      if (seal.algorithm !== 'SM2') throw new SealError('ERR_ALG_UNSUPPORTED', 'OFD documents are sealed with SM2 seals only');
-      const signer = await registry.getSealSigner(p, sealId);
+      ownSeal(opts, p, sealId);
+      const use = await registry.useSeal(p, sealId);
+      if (use.algorithm !== 'SM2') throw new SealError('ERR_ALG_UNSUPPORTED', 'OFD documents are sealed with SM2 seals only');
       const ses = registry.getSesSeal(sealId);
       if (ses === null) throw new SealError('ERR_SEAL_STATE', 'the seal has no SES_Seal');
-      const sealed = await signOfd(ofd, { seal: ses, signer });
-      const logEntry = await registry.recordUsage(p, {
-        sealId,
+      const sealed = await signOfd(ofd, { seal: ses, signer: use.signer });
+      const logEntry = await use.record({
         documentKind: 'ofd',
         documentSha256: sha256Hex(ofd),
         signatureSha256: sha256Hex(addedSignatureValues(ofd, sealed)),

@@ -17,8 +17,8 @@ describe('usage log', () => {
   const t = tempDir();
   afterAll(() => t.cleanup());
 
-  it('group-commits concurrent appends, signs checkpoints and proves inclusion and consistency', async () => {
-    const reg = await openDevRegistry(join(t.dir, 'a.db'));
+  it.each(['inline', 'thread'] as const)('group-commits concurrent appends, signs checkpoints and proves inclusion and consistency (%s writer)', async (logWriter) => {
+    const reg = await openDevRegistry(join(t.dir, `a-${logWriter}.db`), { logWriter });
     try {
       const first = await Promise.all(Array.from({ length: 100 }, (_, i) => reg.appendUsage(entry(i))));
       expect(first.map((r) => r.index)).toEqual(Array.from({ length: 100 }, (_, i) => i));
@@ -139,9 +139,9 @@ describe('usage log', () => {
     expect(forgedCheckpoint.problems).toContainEqual({ kind: 'bad-checkpoint-signature', at: 50 });
   });
 
-  it('keeps every acknowledged append after SIGKILL in the middle of a batch', async () => {
-    const file = join(t.dir, 'crash.db');
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./testing/append-child.ts', import.meta.url)), file], {
+  it.each(['inline', 'thread'] as const)('keeps every acknowledged append after SIGKILL in the middle of a batch (%s writer)', async (logWriter) => {
+    const file = join(t.dir, `crash-${logWriter}.db`);
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./testing/append-child.ts', import.meta.url)), file, logWriter], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -217,6 +217,12 @@ describe('usage log', () => {
       await expect(reg.appendUsage({ ...entry(4), entryId: id })).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
       await expect(reg.appendUsage({ ...entry(4), entryId: 'not-an-id' })).rejects.toMatchObject({ code: 'ERR_INPUT_INVALID' });
       expect(reg.verifyLog()).toMatchObject({ ok: true, entries: 3 });
+      // also while the first use of an id is still queued, not yet committed
+      const fresh = newEntryId();
+      const queued = reg.appendUsage({ ...entry(5), entryId: fresh });
+      await expect(reg.appendUsage({ ...entry(6), entryId: fresh })).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
+      expect((await queued).index).toBe(3);
+      expect(reg.verifyLog()).toMatchObject({ ok: true, entries: 4 });
     } finally {
       await reg.close();
     }
@@ -230,6 +236,24 @@ describe('usage log', () => {
       const v = reg.verifyLog();
       expect(v.ok).toBe(false);
       expect(v.problems).toContainEqual({ kind: 'leaf-modified', at: 2 });
+    } finally {
+      await reg.close();
+    }
+  });
+
+  it('threaded writer fails closed: a commit that cannot be written is refused to every caller, and the log goes on intact', async () => {
+    const reg = await openDevRegistry(join(t.dir, 'writer-fails.db'), { logWriter: 'thread' });
+    try {
+      expect((await Promise.all([0, 1, 2].map((i) => reg.appendUsage(entry(i))))).map((r) => r.index)).toEqual([0, 1, 2]);
+      // the writer thread's INSERT now fails (the trigger is seen by its connection too)
+      reg.store.db.exec("CREATE TRIGGER refuse_all BEFORE INSERT ON usage_log BEGIN SELECT RAISE(ABORT, 'disk says no'); END;");
+      const refused = await Promise.allSettled([3, 4].map((i) => reg.appendUsage(entry(i))));
+      for (const r of refused) expect(r).toMatchObject({ status: 'rejected', reason: { code: 'ERR_INTERNAL' } });
+      expect(reg.verifyLog()).toMatchObject({ ok: true, entries: 3, checkpointSize: 3 });
+      reg.store.db.exec('DROP TRIGGER refuse_all');
+      // nothing of the refused batch was kept: the next entry takes index 3
+      expect((await reg.appendUsage(entry(5))).index).toBe(3);
+      expect(reg.verifyLog()).toMatchObject({ ok: true, entries: 4, checkpointSize: 4 });
     } finally {
       await reg.close();
     }

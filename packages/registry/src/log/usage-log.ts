@@ -11,6 +11,7 @@ import { InputInvalidError, SealError, type Signer } from '@seal/core';
 import type { CheckpointRow, LeafRow, RegistryStore } from '../store/store.js';
 import type { UsageEntry, UsageRecord } from '../types.js';
 import { openCheckpoint, signCheckpoint, type LogKey } from './checkpoint.js';
+import { inlineLogWriter, type LogWriter } from './log-writer.js';
 import { Frontier, consistencyPath, equalHash, inclusionPath, leafHash, rootOf, verifyConsistency, verifyInclusion } from './merkle.js';
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -107,6 +108,8 @@ export interface UsageLogOptions {
   key: LogKey;
   origin: string;
   clock: () => Date;
+  /** Where group commits are written (default: inline, through `store`). */
+  writer?: LogWriter;
 }
 
 export class UsageLog {
@@ -115,8 +118,12 @@ export class UsageLog {
   private running = false;
   private closed = false;
   private idle: Array<() => void> = [];
+  /** Entry ids queued or being committed: not yet visible to the store's unique index check. */
+  private readonly pendingIds = new Set<string>();
+  private readonly writer: LogWriter;
 
   constructor(private readonly o: UsageLogOptions) {
+    this.writer = o.writer ?? inlineLogWriter(o.store);
     const cp = o.store.latestCheckpoint();
     this.frontier = cp === null ? new Frontier() : Frontier.decode(cp.treeSize, cp.frontier);
   }
@@ -142,6 +149,7 @@ export class UsageLog {
     } catch (err) {
       return Promise.reject(err);
     }
+    if (row.entryId !== null) this.pendingIds.add(row.entryId);
     return new Promise<AppendResult>((resolve, reject) => {
       this.queue.push({ row, resolve, reject });
       if (!this.running) {
@@ -164,7 +172,7 @@ export class UsageLog {
       throw new InputInvalidError('usage entry: bad entryId (32 lower-case hex digits)');
     }
     // Refused here, not by the unique index at commit, which would fail the whole group commit.
-    if (e.entryId !== undefined && this.o.store.getLeafByEntryId(e.entryId) !== null) {
+    if (e.entryId !== undefined && (this.pendingIds.has(e.entryId) || this.o.store.getLeafByEntryId(e.entryId) !== null)) {
       throw new SealError('ERR_CONFLICT', 'usage entry: entryId already used');
     }
     return {
@@ -188,6 +196,8 @@ export class UsageLog {
       } catch (err) {
         const e = err instanceof SealError ? err : new SealError('ERR_INTERNAL', 'usage log append failed', { cause: err });
         for (const p of batch) p.reject(e);
+      } finally {
+        for (const p of batch) if (p.row.entryId !== null) this.pendingIds.delete(p.row.entryId);
       }
     }
     this.running = false;
@@ -206,7 +216,7 @@ export class UsageLog {
     const at = this.o.clock().getTime();
     const note = await signCheckpoint({ origin: this.o.origin, treeSize: next.size, rootHash: root }, this.o.key, this.o.signer);
     const checkpoint: CheckpointRow = { treeSize: next.size, rootHash: root, at, note, frontier: next.encode() };
-    this.o.store.appendLeaves(leaves, checkpoint);
+    await this.writer.write(leaves, checkpoint);
     this.frontier = next;
     return leaves.map((l) => ({ index: l.idx, leafHash: hex(l.leafHash) }));
   }
@@ -220,6 +230,7 @@ export class UsageLog {
   async close(): Promise<void> {
     this.closed = true;
     await this.flush();
+    await this.writer.close();
   }
 
   /** The newest signed checkpoint, or null for an empty log. */

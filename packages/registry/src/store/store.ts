@@ -51,6 +51,9 @@ export interface SealRow {
   stateChangedAt: number;
 }
 
+/** The columns a seal use needs (no picture, no PEM chain): read on every sealing request. */
+export type SealForUse = Pick<SealRow, 'id' | 'agencyId' | 'algorithm' | 'caId' | 'keyRef' | 'certDer' | 'notBefore' | 'notAfter' | 'state'>;
+
 export interface RevocationRow {
   sealId: string;
   caId: string;
@@ -187,6 +190,7 @@ export class RegistryStore {
            @notBefore, @notAfter, @state, @stateChangedAt)`,
       ),
       sealGet: p(`SELECT ${SEAL_COLS} FROM seals WHERE id = ?`),
+      sealForUse: p('SELECT id, agency_id AS agencyId, algorithm, ca_id AS caId, key_ref AS keyRef, cert_der AS certDer, not_before AS notBefore, not_after AS notAfter, state FROM seals WHERE id = ?'),
       sealList: p(`SELECT ${SEAL_COLS} FROM seals ORDER BY agency_id, name, id`),
       sealListAgency: p(`SELECT ${SEAL_COLS} FROM seals WHERE agency_id = ? ORDER BY name, id`),
       sealSetState: p('UPDATE seals SET state = ?, state_changed_at = ? WHERE id = ? AND state = ?'),
@@ -300,6 +304,10 @@ export class RegistryStore {
   }
   getSeal(id: string): SealRow | null {
     return sealOut(this.s.sealGet.get(id));
+  }
+  getSealForUse(id: string): SealForUse | null {
+    const r = this.s.sealForUse.get(id) as (SealForUse & { certDer: Buffer }) | undefined;
+    return r === undefined ? null : { ...r, certDer: u8(r.certDer) as Uint8Array };
   }
   listSeals(agencyId?: string): SealRow[] {
     const rows = agencyId === undefined ? this.s.sealList.all() : this.s.sealListAgency.all(agencyId);

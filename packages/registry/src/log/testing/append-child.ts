@@ -1,12 +1,13 @@
 /**
  * Crash-test child: appends usage entries forever, 64 concurrent appends at a time, and prints
- * each acknowledged (committed) index on its own line. The parent SIGKILLs it mid-stream.
+ * each acknowledged (committed) index on its own line. Usage: append-child DBFILE [thread]. The parent SIGKILLs it mid-stream.
  */
 import { openDevRegistry } from '../../testing/fixtures.js';
 
 const file = process.argv[2];
 if (!file) throw new Error('usage: append-child DBFILE');
-const reg = await openDevRegistry(file);
+// argv[3] 'thread': group commits through the worker-thread writer (as the HTTP server does)
+const reg = await openDevRegistry(file, process.argv[3] === 'thread' ? { logWriter: 'thread' } : {});
 const hash = (i: number): string => i.toString(16).padStart(64, '0');
 let n = 0;
 for (;;) {
