@@ -4,12 +4,15 @@
  * types (used by the SDK). Both live here so that server and client share one definition.
  * Schemas are code, never user input.
  */
-import type { VerificationReport } from '@seal/core';
+import type { CrlReasonName, VerificationReport } from '@seal/core';
 
 export type Role = 'admin' | 'officer' | 'operator' | 'auditor';
 export const ROLES: readonly Role[] = ['admin', 'officer', 'operator', 'auditor'];
 
-/** RFC 5280 CRLReason names accepted by the revoke route. */
+/**
+ * The RFC 5280 CRLReason names the revoke route accepts: a subset of core's one reason table
+ * (checked by the type); certificateHold is suspension, removeFromCRL and aACompromise do not apply.
+ */
 export const REVOCATION_REASONS = [
   'unspecified',
   'keyCompromise',
@@ -18,7 +21,7 @@ export const REVOCATION_REASONS = [
   'superseded',
   'cessationOfOperation',
   'privilegeWithdrawn',
-] as const;
+] as const satisfies readonly CrlReasonName[];
 export type RevocationReasonName = (typeof REVOCATION_REASONS)[number];
 
 export type SealState = 'active' | 'suspended' | 'revoked' | 'expired';

@@ -1,4 +1,5 @@
 /** Public record types of the registry. Times are ISO-8601 strings in records, Dates in options. */
+import { CRL_REASONS } from '@seal/core';
 
 export type Role = 'admin' | 'officer' | 'operator' | 'auditor';
 export const ROLES: readonly Role[] = ['admin', 'officer', 'operator', 'auditor'];
@@ -14,20 +15,16 @@ export const SEAL_ALGORITHMS: readonly SealAlgorithm[] = ['RSA-2048', 'RSA-3072'
 export type SealState = 'active' | 'suspended' | 'revoked' | 'expired';
 export type RequestState = 'pending' | 'approved' | 'rejected' | 'issued';
 
-/** RFC 5280 5.3.1 CRLReason names; the code is the enumerated value. */
-export const REVOCATION_REASONS = {
-  unspecified: 0,
-  keyCompromise: 1,
-  cACompromise: 2,
-  affiliationChanged: 3,
-  superseded: 4,
-  cessationOfOperation: 5,
-  certificateHold: 6,
-  removeFromCRL: 8,
-  privilegeWithdrawn: 9,
-  aACompromise: 10,
-} as const;
-export type RevocationReason = keyof typeof REVOCATION_REASONS;
+/** RFC 5280 5.3.1 CRLReason names (core's CRL_REASONS without the unused value 7). */
+export type RevocationReason = Exclude<(typeof CRL_REASONS)[number], 'unused'>;
+
+/** Each CRLReason name to its enumerated value, from core's one table; no prototype, so `in` sees only reasons. */
+export const REVOCATION_REASONS: Readonly<Record<RevocationReason, number>> = Object.freeze(
+  Object.assign(
+    Object.create(null) as Record<RevocationReason, number>,
+    Object.fromEntries(CRL_REASONS.flatMap((name, code) => (name === 'unused' ? [] : [[name, code]]))),
+  ),
+);
 
 export interface Agency {
   id: string;

@@ -4,6 +4,7 @@ import * as pkijs from 'pkijs';
 import { AlgorithmPolicyError, verifySignature } from './algorithms.js';
 import { bytesToHex, namesEqual, type CertInfo } from './cert.js';
 
+/** RFC 5280 5.3.1 CRLReason names, indexed by their enumerated value (7 is not used): the one table. */
 export const CRL_REASONS = [
   'unspecified',
   'keyCompromise',
@@ -17,6 +18,7 @@ export const CRL_REASONS = [
   'privilegeWithdrawn',
   'aACompromise',
 ] as const;
+export type CrlReasonName = (typeof CRL_REASONS)[number];
 
 export interface ParsedCrl {
   readonly der: Uint8Array;

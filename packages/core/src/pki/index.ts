@@ -11,7 +11,7 @@ export {
   type CertRevocation,
 } from './validate-path.js';
 export { parseCertificate, certificatesFromPemOrDer, nameToString, EKU, type CertInfo, type KeyUsageName } from './cert.js';
-export { parseCrl, checkCrl, type ParsedCrl, type CrlCheckResult } from './crl.js';
+export { parseCrl, checkCrl, CRL_REASONS, type CrlReasonName, type ParsedCrl, type CrlCheckResult } from './crl.js';
 export { parseOcspResponse, checkOcsp, buildOcspRequest, type ParsedOcsp, type OcspCheckResult } from './ocsp.js';
 export { createHttpRevocationFetcher, type HttpFetcherOptions } from './fetcher.js';
 export {
