@@ -19,12 +19,33 @@
  */
 import { createHash } from 'node:crypto';
 import { parseCertificateInfo } from '../asn1/certificate.js';
-import { ctx, integer, octetString, oid, seq, setOf, tlv, x509Time } from '../asn1/der.js';
+import {
+  type DerNode,
+  STRICT_TREE,
+  TAG,
+  bytesEqual,
+  children,
+  ctx,
+  decodeOctetString,
+  decodeOid,
+  decodeSmallInt,
+  decodeTime,
+  encodedOf,
+  expectTag,
+  fieldsOf,
+  integer,
+  octetString,
+  oid,
+  parseDer,
+  seq,
+  setOf,
+  tlv,
+  x509Time,
+} from '../asn1/der.js';
 import { emptyCmsResult, type CmsVerifyResult } from '../cms/verify.js';
 import { AlgorithmUnsupportedError, SealError, toSealError } from '../errors/index.js';
 import { parseCertificate as parsePkiCertificate, type CertInfo } from '../pki/cert.js';
 import type { Signer } from '../signer/signer.js';
-import { bytesEqual, expectTag, parseDer, readOctets, readOid, readSequence, readSmallInt, readTime, TAG, type DerNode } from './der.js';
 import { OID_GM_DATA, OID_GM_SIGNED_DATA } from './gm-signed-data.js';
 import { parseCertificate as parseSm2Cert } from './sm2-cert.js';
 import { OID_SM2_WITH_SM3, OID_SM3, sm2Verify } from './sm2.js';
@@ -130,18 +151,18 @@ export interface GmCmsVerifyOptions {
 }
 
 function attrValue(attrs: readonly DerNode[], type: string): DerNode | null {
-  const found = attrs.filter((a) => readOid(a.children[0], 'attrType') === type);
+  const found = attrs.filter((a) => decodeOid(children(a)[0], 'attrType') === type);
   if (found.length > 1) throw new Error(`duplicate attribute ${type}`);
   if (found.length === 0) return null;
-  const values = expectTag(found[0]!.children[1], TAG.SET, 'attrValues').children;
+  const values = children(expectTag(children(found[0]!)[1], TAG.SET, 'attrValues'));
   if (values.length !== 1) throw new Error(`attribute ${type} must have one value`);
   return values[0]!;
 }
 
 /** The serialNumber INTEGER (whole TLV) of a TBSCertificate. */
 function serialOf(tbs: Uint8Array): Uint8Array {
-  const f = readSequence(parseDer(tbs), 'TBSCertificate', 6);
-  return f[f[0]!.tag === 0xa0 ? 1 : 0]!.raw;
+  const f = fieldsOf(parseDer(tbs, STRICT_TREE), 'TBSCertificate', 6);
+  return encodedOf(f[f[0]!.tag === 0xa0 ? 1 : 0]!);
 }
 
 /**
@@ -159,33 +180,33 @@ export function verifyGmCms(der: Uint8Array, opts: GmCmsVerifyOptions = {}): Cms
   let si: readonly DerNode[];
   let sm2Certs: ReturnType<typeof parseSm2Cert>[] = [];
   try {
-    const ci = readSequence(parseDer(der), 'ContentInfo', 2, 2);
-    if (readOid(ci[0], 'contentType') !== OID_GM_SIGNED_DATA) return fail('TOTAL_FAILED', 'FORMAT_FAILURE', 'content type is not GM/T 0010 signedData');
-    const sd = readSequence(expectTag(ci[1], 0xa0, 'content').children[0], 'SignedData', 4, 6);
-    const version = readSmallInt(sd[0], 'version');
+    const ci = fieldsOf(parseDer(der, STRICT_TREE), 'ContentInfo', 2, 2);
+    if (decodeOid(ci[0], 'contentType') !== OID_GM_SIGNED_DATA) return fail('TOTAL_FAILED', 'FORMAT_FAILURE', 'content type is not GM/T 0010 signedData');
+    const sd = fieldsOf(children(expectTag(ci[1], 0xa0, 'content'))[0], 'SignedData', 4, 6);
+    const version = decodeSmallInt(sd[0], 'version');
     if (version !== 1) return fail('TOTAL_FAILED', 'FORMAT_FAILURE', 'SignedData version must be 1');
-    const encap = readSequence(sd[2], 'encapContentInfo', 1, 2);
-    r.eContentType = readOid(encap[0], 'eContentType');
-    if (encap[1] !== undefined) r.eContent = readOctets(expectTag(encap[1], 0xa0, 'eContent').children[0], 'eContent').slice();
+    const encap = fieldsOf(sd[2], 'encapContentInfo', 1, 2);
+    r.eContentType = decodeOid(encap[0], 'eContentType');
+    if (encap[1] !== undefined) r.eContent = decodeOctetString(children(expectTag(encap[1], 0xa0, 'eContent'))[0], 'eContent').slice();
     let idx = 3;
     if (sd[idx]?.tag === 0xa0) {
-      for (const c of sd[idx]!.children) {
+      for (const c of children(sd[idx]!)) {
         if (c.tag !== TAG.SEQUENCE) continue;
-        r.certificates.push(c.raw.slice());
+        r.certificates.push(encodedOf(c).slice());
       }
       idx++;
     }
     if (sd[idx]?.tag === 0xa1) {
-      for (const c of sd[idx]!.children) if (c.tag === TAG.SEQUENCE) r.crls.push(c.raw.slice());
+      for (const c of children(sd[idx]!)) if (c.tag === TAG.SEQUENCE) r.crls.push(encodedOf(c).slice());
       idx++;
     }
-    const infos = expectTag(sd[idx], TAG.SET, 'signerInfos').children;
+    const infos = children(expectTag(sd[idx], TAG.SET, 'signerInfos'));
     if (idx !== sd.length - 1) return fail('TOTAL_FAILED', 'FORMAT_FAILURE', 'unexpected element after signerInfos');
     if (infos.length !== 1) return fail('TOTAL_FAILED', 'FORMAT_FAILURE', `expected exactly one SignerInfo, found ${infos.length}`);
-    si = readSequence(infos[0], 'SignerInfo', 6, 7);
-    if (readSmallInt(si[0], 'SignerInfo.version') !== 1) return fail('TOTAL_FAILED', 'FORMAT_FAILURE', 'SignerInfo version must be 1 (IssuerAndSerialNumber)');
-    const digestAlgs = expectTag(sd[1], TAG.SET, 'digestAlgorithms').children.map((a) => readOid(readSequence(a, 'digestAlgorithm', 1, 2)[0], 'digestAlgorithm'));
-    if (readOid(readSequence(si[2], 'digestAlgorithm', 1, 2)[0], 'digestAlgorithm') !== OID_SM3 || !digestAlgs.includes(OID_SM3)) {
+    si = fieldsOf(infos[0], 'SignerInfo', 6, 7);
+    if (decodeSmallInt(si[0], 'SignerInfo.version') !== 1) return fail('TOTAL_FAILED', 'FORMAT_FAILURE', 'SignerInfo version must be 1 (IssuerAndSerialNumber)');
+    const digestAlgs = children(expectTag(sd[1], TAG.SET, 'digestAlgorithms')).map((a) => decodeOid(fieldsOf(a, 'digestAlgorithm', 1, 2)[0], 'digestAlgorithm'));
+    if (decodeOid(fieldsOf(si[2], 'digestAlgorithm', 1, 2)[0], 'digestAlgorithm') !== OID_SM3 || !digestAlgs.includes(OID_SM3)) {
       return fail('INDETERMINATE', 'CRYPTO_CONSTRAINTS_FAILURE', 'the digest algorithm is not SM3');
     }
     sm2Certs = r.certificates.map((c) => parseSm2Cert(c));
@@ -196,14 +217,14 @@ export function verifyGmCms(der: Uint8Array, opts: GmCmsVerifyOptions = {}): Cms
   r.digestAlgorithm = 'sm3';
   try {
     if (si[3]?.tag !== 0xa0) return fail('TOTAL_FAILED', 'FORMAT_FAILURE', 'signed attributes are required');
-    const attrs = si[3].children.map((a) => readSequence(a, 'Attribute', 2, 2) && a);
-    r.signedAttributeTypes = attrs.map((a) => readOid(a.children[0], 'attrType'));
+    const attrs = children(si[3]).map((a) => fieldsOf(a, 'Attribute', 2, 2) && a);
+    r.signedAttributeTypes = attrs.map((a) => decodeOid(children(a)[0], 'attrType'));
     const ct = attrValue(attrs, OID_CONTENT_TYPE);
     const md = attrValue(attrs, OID_MESSAGE_DIGEST);
     if (ct === null || md === null) return fail('TOTAL_FAILED', 'FORMAT_FAILURE', 'signed attributes lack content-type or message-digest');
-    if (readOid(ct, 'content-type') !== r.eContentType) return fail('TOTAL_FAILED', 'FORMAT_FAILURE', 'content-type attribute differs from the encapsulated content type');
+    if (decodeOid(ct, 'content-type') !== r.eContentType) return fail('TOTAL_FAILED', 'FORMAT_FAILURE', 'content-type attribute differs from the encapsulated content type');
     const st = attrValue(attrs, OID_SIGNING_TIME);
-    if (st !== null) r.claimedSigningTime = readTime(st, 'signing-time');
+    if (st !== null) r.claimedSigningTime = decodeTime(st, 'signing-time');
     let digest: Uint8Array;
     if (opts.detachedContent !== undefined) {
       if (r.eContent !== null) return fail('TOTAL_FAILED', 'FORMAT_FAILURE', 'detached signature carries encapsulated content');
@@ -215,15 +236,15 @@ export function verifyGmCms(der: Uint8Array, opts: GmCmsVerifyOptions = {}): Cms
       }
     } else if (r.eContent !== null) digest = sm3(r.eContent);
     else return fail('INDETERMINATE', 'SIGNED_DATA_NOT_FOUND', 'no content to verify against');
-    r.intact = bytesEqual(readOctets(md, 'message-digest'), digest);
+    r.intact = bytesEqual(decodeOctetString(md, 'message-digest'), digest);
     if (!r.intact) return fail('TOTAL_FAILED', 'HASH_FAILURE', 'the SM3 digest of the signed content differs from the message-digest attribute');
-    const sigAlg = readOid(readSequence(si[4], 'signatureAlgorithm', 1, 2)[0], 'signatureAlgorithm');
+    const sigAlg = decodeOid(fieldsOf(si[4], 'signatureAlgorithm', 1, 2)[0], 'signatureAlgorithm');
     if (!SM2_SIG_OIDS.has(sigAlg)) return fail('INDETERMINATE', 'CRYPTO_CONSTRAINTS_FAILURE', `signature algorithm ${sigAlg} is not SM2`);
     r.signatureAlgorithm = 'SM2-with-SM3';
-    r.signatureValue = readOctets(si[5], 'signature').slice();
+    r.signatureValue = decodeOctetString(si[5], 'signature').slice();
     // the signer: IssuerAndSerialNumber against the enclosed certificates
-    const sid = readSequence(si[1], 'IssuerAndSerialNumber', 2, 2);
-    const idx = sm2Certs.findIndex((c) => bytesEqual(c.issuerDer, sid[0]!.raw) && bytesEqual(serialOf(c.tbs), sid[1]!.raw));
+    const sid = fieldsOf(si[1], 'IssuerAndSerialNumber', 2, 2);
+    const idx = sm2Certs.findIndex((c) => bytesEqual(c.issuerDer, encodedOf(sid[0]!)) && bytesEqual(serialOf(c.tbs), encodedOf(sid[1]!)));
     if (idx < 0) return fail('INDETERMINATE', 'NO_SIGNING_CERTIFICATE_FOUND', 'the signer certificate is not in the CMS');
     const signer = sm2Certs[idx]!;
     let info: CertInfo;
@@ -234,22 +255,22 @@ export function verifyGmCms(der: Uint8Array, opts: GmCmsVerifyOptions = {}): Cms
     }
     r.signerCertificate = info;
     if (signer.sm2PublicKey === null) return fail('INDETERMINATE', 'CRYPTO_CONSTRAINTS_FAILURE', 'the signer certificate does not hold an SM2 key');
-    const tbs = Uint8Array.from(si[3].raw);
+    const tbs = Uint8Array.from(encodedOf(si[3]));
     tbs[0] = TAG.SET;
     r.valid = sm2Verify(tbs, r.signatureValue, signer.sm2PublicKey);
     if (!r.valid) return fail('TOTAL_FAILED', 'SIG_CRYPTO_FAILURE', 'the SM2 signature does not verify');
     const v2 = attrValue(attrs, OID_SIGNING_CERT_V2);
     if (v2 !== null) {
-      const certId = readSequence(readSequence(readSequence(v2, 'SigningCertificateV2', 1)[0], 'certs', 1)[0], 'ESSCertIDv2', 1, 3);
+      const certId = fieldsOf(fieldsOf(fieldsOf(v2, 'SigningCertificateV2', 1)[0], 'certs', 1)[0], 'ESSCertIDv2', 1, 3);
       let hashNode = certId[0]!;
       let alg = '2.16.840.1.101.3.4.2.1';
       if (hashNode.tag === TAG.SEQUENCE) {
-        alg = readOid(hashNode.children[0], 'hashAlgorithm');
+        alg = decodeOid(children(hashNode)[0], 'hashAlgorithm');
         hashNode = certId[1]!;
       }
       const node = alg === OID_SM3 ? 'sm3' : alg === '2.16.840.1.101.3.4.2.1' ? 'sha256' : null;
       if (node === null) return fail('INDETERMINATE', 'CRYPTO_CONSTRAINTS_FAILURE', 'unsupported signing-certificate-v2 hash');
-      if (bytesEqual(readOctets(hashNode, 'certHash'), createHash(node).update(r.certificates[idx]!).digest())) r.signingCertificateBinding = 'v2';
+      if (bytesEqual(decodeOctetString(hashNode, 'certHash'), createHash(node).update(r.certificates[idx]!).digest())) r.signingCertificateBinding = 'v2';
       else {
         r.signingCertificateBinding = 'mismatch';
         return fail('INDETERMINATE', 'NO_SIGNING_CERTIFICATE_FOUND', 'the signing-certificate attribute does not match the signer certificate');

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { SealError } from '../errors/index.js';
 import { blankSignatureReport, combineIndications, type SignatureReport, type SubIndication, type VerificationReport } from '../report/index.js';
-import { bytesEqual } from './der.js';
+import { bytesEqual } from '../asn1/der.js';
 import { isSignedDataContentInfo, verifyGmSignedData } from './gm-signed-data.js';
 import { normalisePackagePath, readOfdZip, type OfdZipLimits } from './ofd-zip.js';
 import { decodeSesSignature } from './ses-decode.js';

@@ -8,18 +8,18 @@ import { SealError } from '../errors/index.js';
 import type { Timestamper } from '../tsa/timestamper.js';
 import type { Signer } from '../signer/signer.js';
 import {
+  bitStringBytes,
+  boolean,
   bytesEqual,
-  derBitString,
-  derBoolean,
-  derExplicit,
-  derGeneralizedTime,
-  derIa5,
-  derInteger,
-  derOctets,
-  derOid,
-  derSequence,
-  derUtf8,
-} from './der.js';
+  ctx,
+  generalizedTime,
+  ia5String,
+  integer,
+  octetString,
+  oid,
+  seq,
+  utf8String,
+} from '../asn1/der.js';
 import { decodeSesSeal } from './ses-decode.js';
 import type { SesCertDigest, SesExtension, SesPicture } from './ses-types.js';
 import { parseCertificate } from './sm2-cert.js';
@@ -76,27 +76,28 @@ export function encodeSesSealInfo(opts: Omit<CreateSesSealOptions, 'maker'>): Ui
   if (!Number.isInteger(p.width) || !Number.isInteger(p.height) || p.width <= 0 || p.height <= 0) {
     throw new SealError('ERR_INPUT_INVALID', 'picture width and height are positive whole millimetres');
   }
+  if (opts.type !== undefined && !(Number.isInteger(opts.type) && opts.type >= 0)) throw new SealError('ERR_INPUT_INVALID', 'the seal type is a non-negative integer');
   const certList = certs.length > 0
-    ? derSequence(certs.map((c) => derOctets(parseCertificate(c).der)))
-    : derSequence(digests.map((d) => derSequence([derIa5(d.type), derOctets(d.value)])));
+    ? seq(...certs.map((c) => octetString(parseCertificate(c).der)))
+    : seq(...digests.map((d) => seq(ia5String(d.type), octetString(d.value))));
   const parts = [
-    derSequence([derIa5('ES'), derInteger(4), derIa5(opts.vid ?? 'SEAL-SERVICE')]),
-    derIa5(opts.esId),
-    derSequence([
-      derInteger(opts.type ?? 1),
-      derUtf8(opts.name),
-      derInteger(certs.length > 0 ? 1 : 2),
+    seq(ia5String('ES'), integer(4), ia5String(opts.vid ?? 'SEAL-SERVICE')),
+    ia5String(opts.esId),
+    seq(
+      integer(opts.type ?? 1),
+      utf8String(opts.name),
+      integer(certs.length > 0 ? 1 : 2),
       certList,
-      derGeneralizedTime(opts.createDate ?? new Date()),
-      derGeneralizedTime(opts.validStart),
-      derGeneralizedTime(opts.validEnd),
-    ]),
-    derSequence([derIa5(p.type), derOctets(p.data), derInteger(p.width), derInteger(p.height)]),
+      generalizedTime(opts.createDate ?? new Date()),
+      generalizedTime(opts.validStart),
+      generalizedTime(opts.validEnd),
+    ),
+    seq(ia5String(p.type), octetString(p.data), integer(p.width), integer(p.height)),
   ];
   if (opts.extensions !== undefined && opts.extensions.length > 0) {
-    parts.push(derSequence(opts.extensions.map((e) => derSequence([derOid(e.oid), derBoolean(e.critical), derOctets(e.value)]))));
+    parts.push(seq(...opts.extensions.map((e) => seq(oid(e.oid), boolean(e.critical), octetString(e.value)))));
   }
-  return derSequence(parts);
+  return seq(...parts);
 }
 
 /** Create a GB/T 38540-2020 SES_Seal (version 4) signed by the seal maker. Returns DER. */
@@ -104,7 +105,7 @@ export async function createSesSeal(opts: CreateSesSealOptions): Promise<Uint8Ar
   const makerCert = requireSm2(opts.maker, 'seal maker');
   const sealInfo = encodeSesSealInfo(opts);
   const signature = await signAndCheck(opts.maker, sealInfo, makerCert);
-  return derSequence([sealInfo, derOctets(makerCert), derOid(OID_SM2_WITH_SM3), derBitString(signature)]);
+  return seq(sealInfo, octetString(makerCert), oid(OID_SM2_WITH_SM3), bitStringBytes(signature));
 }
 
 export interface SignSesOptions {
@@ -150,12 +151,12 @@ export async function signSes(opts: SignSesOptions): Promise<Uint8Array> {
   } else {
     throw new SealError('ERR_INPUT_INVALID', 'give data or dataHash');
   }
-  const tbs = derSequence([derInteger(4), seal.raw, derGeneralizedTime(time), derBitString(dataHash), derIa5(opts.propertyInfo)]);
+  const tbs = seq(integer(4), seal.raw, generalizedTime(time), bitStringBytes(dataHash), ia5String(opts.propertyInfo));
   const signature = await signAndCheck(opts.signer, tbs, signerCert);
-  const fields = [tbs, derOctets(signerCert), derOid(OID_SM2_WITH_SM3), derBitString(signature)];
+  const fields = [tbs, octetString(signerCert), oid(OID_SM2_WITH_SM3), bitStringBytes(signature)];
   if (opts.timestamper !== undefined) {
     const digest = new Uint8Array(createHash('sha256').update(signature).digest());
-    fields.push(derExplicit(0, derBitString(await opts.timestamper.timestamp(digest, 'SHA-256'))));
+    fields.push(ctx(0, bitStringBytes(await opts.timestamper.timestamp(digest, 'SHA-256'))));
   }
-  return derSequence(fields);
+  return seq(...fields);
 }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../../../test-support/corpus.js';
 import { loadSignerFromPem } from '../signer/load-key.js';
 import { createTimestampAuthority } from '../tsa/authority.js';
-import { derBitString, derExplicit, derSequence, parseDer } from './der.js';
+import { STRICT_TREE, bitStringBytes, children, ctx, encodedOf, parseDer, seq } from '../asn1/der.js';
 import { createSesSeal, signSes } from './ses-create.js';
 import { decodeSesSignature } from './ses-decode.js';
 import { verifySesSignature } from './ses-verify.js';
@@ -70,13 +70,13 @@ describe('SES_Signature with an RFC 3161 time-stamp', () => {
   });
 
   it('a token over another value fails the signature', () => {
-    const top = parseDer(sig);
+    const top = parseDer(sig, STRICT_TREE);
     const token = decodeSesSignature(sig).timestamp!;
     // Corrupt the imprint inside the token (the first 32-byte OCTET STRING) and re-attach it.
     const t = Uint8Array.from(token);
     const imprintAt = Buffer.from(t).indexOf(Buffer.from([0x04, 0x20])) + 2;
     t[imprintAt]! ^= 1;
-    const forged = derSequence([...top.children.slice(0, 4).map((c) => c.raw), derExplicit(0, derBitString(t))]);
+    const forged = seq(...children(top).slice(0, 4).map((c) => encodedOf(c)), ctx(0, bitStringBytes(t)));
     const r = verifySesSignature(forged, { trustAnchors: [pki.rootCert, devRoot()], at, data });
     expect(r.indication).toBe('TOTAL_FAILED');
     expect(r.signatures[0]!.timestamp?.valid).toBe(false);

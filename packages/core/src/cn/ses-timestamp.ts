@@ -6,7 +6,20 @@
  */
 import { createHash, createPublicKey, verify as cryptoVerify } from 'node:crypto';
 import type { TimestampSummary } from '../report/index.js';
-import { bytesEqual, expectTag, parseDer, readOctets, readOid, readSequence, readTime, TAG, type DerNode } from './der.js';
+import {
+  type DerNode,
+  STRICT_TREE,
+  TAG,
+  bytesEqual,
+  children,
+  decodeOctetString,
+  decodeOid,
+  decodeTime,
+  encodedOf,
+  expectTag,
+  fieldsOf,
+  parseDer,
+} from '../asn1/der.js';
 import { buildCertificatePath, parseCertificate, type ParsedCertificate } from './sm2-cert.js';
 import { OID_SM3, sm2Verify, sm3 } from './sm2.js';
 
@@ -36,45 +49,45 @@ function fail(reason: string, time = '', failure: 'tampered' | 'unreadable' = 'u
 }
 
 function algOid(n: DerNode | undefined, what: string): string {
-  return readOid(readSequence(n, what, 1, 2)[0], `${what}.algorithm`);
+  return decodeOid(fieldsOf(n, what, 1, 2)[0], `${what}.algorithm`);
 }
 
 export function verifySesTimestamp(token: Uint8Array, signatureValue: Uint8Array, anchors: readonly ParsedCertificate[], at: Date): SesTimestampResult {
   let time = '';
   try {
-    const ci = readSequence(parseDer(token), 'ContentInfo', 2, 2);
-    if (!SIGNED_DATA_OIDS.includes(readOid(ci[0], 'contentType'))) return fail('time-stamp is not CMS SignedData');
-    const sd = readSequence(expectTag(ci[1], 0xa0, 'content').children[0], 'SignedData', 4);
-    const encap = readSequence(sd[2], 'encapContentInfo', 2, 2);
-    const tstDer = readOctets(expectTag(encap[1], 0xa0, 'eContent').children[0], 'eContent');
-    const tst = readSequence(parseDer(tstDer), 'TSTInfo', 5);
-    const imprint = readSequence(tst[2], 'messageImprint', 2, 2);
+    const ci = fieldsOf(parseDer(token, STRICT_TREE), 'ContentInfo', 2, 2);
+    if (!SIGNED_DATA_OIDS.includes(decodeOid(ci[0], 'contentType'))) return fail('time-stamp is not CMS SignedData');
+    const sd = fieldsOf(children(expectTag(ci[1], 0xa0, 'content'))[0], 'SignedData', 4);
+    const encap = fieldsOf(sd[2], 'encapContentInfo', 2, 2);
+    const tstDer = decodeOctetString(children(expectTag(encap[1], 0xa0, 'eContent'))[0], 'eContent');
+    const tst = fieldsOf(parseDer(tstDer, STRICT_TREE), 'TSTInfo', 5);
+    const imprint = fieldsOf(tst[2], 'messageImprint', 2, 2);
     const imprintAlg = algOid(imprint[0], 'hashAlgorithm');
-    const hashed = readOctets(imprint[1], 'hashedMessage');
-    time = readTime(tst[4], 'genTime').toISOString();
+    const hashed = decodeOctetString(imprint[1], 'hashedMessage');
+    time = decodeTime(tst[4], 'genTime').toISOString();
     const ih = HASHES[imprintAlg];
     if (ih === undefined) return fail('unsupported imprint hash', time);
     if (!bytesEqual(ih(signatureValue), hashed)) return fail('time-stamp imprint does not match the signature value', time, 'tampered');
     let idx = 3;
     const certs: ParsedCertificate[] = [];
     if (sd[idx]?.tag === 0xa0) {
-      for (const c of sd[idx]!.children) if (c.tag === TAG.SEQUENCE) certs.push(parseCertificate(c.raw));
+      for (const c of children(sd[idx]!)) if (c.tag === TAG.SEQUENCE) certs.push(parseCertificate(encodedOf(c)));
       idx++;
     }
     if (sd[idx]?.tag === 0xa1) idx++;
-    const signerInfos = expectTag(sd[idx], TAG.SET, 'signerInfos').children;
+    const signerInfos = children(expectTag(sd[idx], TAG.SET, 'signerInfos'));
     if (signerInfos.length !== 1) return fail('time-stamp must have exactly one signer', time);
-    const si = readSequence(signerInfos[0], 'SignerInfo', 5);
+    const si = fieldsOf(signerInfos[0], 'SignerInfo', 5);
     const digestAlg = algOid(si[2], 'digestAlgorithm');
     const attrs = expectTag(si[3], 0xa0, 'signedAttrs');
     const sigAlg = algOid(si[4], 'signatureAlgorithm');
-    const sigValue = readOctets(si[5], 'signature');
+    const sigValue = decodeOctetString(si[5], 'signature');
     const dh = HASHES[digestAlg];
     if (dh === undefined) return fail('unsupported digest algorithm', time);
-    const md = attrs.children.find((a) => readOid(a.children[0], 'attrType') === OID_MESSAGE_DIGEST);
-    const mdValue = md === undefined ? undefined : readOctets(expectTag(md.children[1], TAG.SET, 'attrValues').children[0], 'messageDigest');
+    const md = children(attrs).find((a) => decodeOid(children(a)[0], 'attrType') === OID_MESSAGE_DIGEST);
+    const mdValue = md === undefined ? undefined : decodeOctetString(children(expectTag(children(md)[1], TAG.SET, 'attrValues'))[0], 'messageDigest');
     if (mdValue === undefined || !bytesEqual(mdValue, dh(tstDer))) return fail('time-stamp messageDigest does not match', time, 'tampered');
-    const signedAttrs = Uint8Array.from(attrs.raw);
+    const signedAttrs = Uint8Array.from(encodedOf(attrs));
     signedAttrs[0] = TAG.SET;
     const tsaCert = certs.find((c) => checkSig(c, sigAlg, digestAlg, signedAttrs, sigValue));
     if (tsaCert === undefined) return fail('time-stamp signature does not verify with any enclosed certificate', time, 'tampered');

@@ -3,7 +3,7 @@
  * v1 seal but no v1 signature), so the v1 decode and verify paths are exercised end to end.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { derBitString, derIa5, derInteger, derOctets, derOid, derSequence, derUtf8, derX509Time } from './der.js';
+import { bitStringBytes, ia5String, integer, octetString, oid, seq, utf8String, x509Time } from '../asn1/der.js';
 import { decodeSesSeal, decodeSesSignature } from './ses-decode.js';
 import { verifySesSeal, verifySesSignature } from './ses-verify.js';
 import { sm3 } from './sm2.js';
@@ -12,23 +12,23 @@ import { createSm2TestPki, type Sm2TestPki } from './sm2-test-pki.js';
 const SM2_SM3 = '1.2.156.10197.1.501';
 
 async function v1Seal(pki: Sm2TestPki): Promise<Uint8Array> {
-  const sealInfo = derSequence([
-    derSequence([derIa5('ES'), derInteger(1), derIa5('V1TEST')]),
-    derIa5('V1-0001'),
-    derSequence([
-      derInteger(1),
-      derUtf8('\u65e7\u7248\u5370\u7ae0'),
-      derSequence([derOctets(pki.holderCert)]),
-      derX509Time(new Date('2025-01-01T00:00:00Z')),
-      derX509Time(new Date('2025-01-01T00:00:00Z')),
-      derX509Time(new Date('2027-01-01T00:00:00Z')),
-    ]),
-    derSequence([derIa5('PNG'), derOctets(Uint8Array.of(1, 2, 3)), derInteger(40), derInteger(40)]),
-  ]);
-  const cert = derOctets(pki.makerCert);
-  const alg = derOid(SM2_SM3);
-  const sig = await pki.maker.sign(derSequence([sealInfo, cert, alg]), { scheme: 'SM2', hash: 'SM3' });
-  return derSequence([sealInfo, derSequence([cert, alg, derBitString(sig)])]);
+  const sealInfo = seq(
+    seq(ia5String('ES'), integer(1), ia5String('V1TEST')),
+    ia5String('V1-0001'),
+    seq(
+      integer(1),
+      utf8String('\u65e7\u7248\u5370\u7ae0'),
+      seq(octetString(pki.holderCert)),
+      x509Time(new Date('2025-01-01T00:00:00Z')),
+      x509Time(new Date('2025-01-01T00:00:00Z')),
+      x509Time(new Date('2027-01-01T00:00:00Z')),
+    ),
+    seq(ia5String('PNG'), octetString(Uint8Array.of(1, 2, 3)), integer(40), integer(40)),
+  );
+  const cert = octetString(pki.makerCert);
+  const alg = oid(SM2_SM3);
+  const sig = await pki.maker.sign(seq(sealInfo, cert, alg), { scheme: 'SM2', hash: 'SM3' });
+  return seq(sealInfo, seq(cert, alg, bitStringBytes(sig)));
 }
 
 describe('GM/T 0031-2014 (v1) objects', () => {
@@ -40,17 +40,17 @@ describe('GM/T 0031-2014 (v1) objects', () => {
   beforeAll(async () => {
     pki = await createSm2TestPki();
     seal = await v1Seal(pki);
-    const tbs = derSequence([
-      derInteger(1),
+    const tbs = seq(
+      integer(1),
       seal,
-      derBitString(new TextEncoder().encode('20260101000000Z')),
-      derBitString(sm3(data)),
-      derIa5('/Doc_0/Signs/Sign_0/Signature.xml'),
-      derOctets(pki.holderCert),
-      derOid(SM2_SM3),
-    ]);
+      bitStringBytes(new TextEncoder().encode('20260101000000Z')),
+      bitStringBytes(sm3(data)),
+      ia5String('/Doc_0/Signs/Sign_0/Signature.xml'),
+      octetString(pki.holderCert),
+      oid(SM2_SM3),
+    );
     const sig = await pki.holder.sign(tbs, { scheme: 'SM2', hash: 'SM3' });
-    signature = derSequence([tbs, derBitString(sig)]);
+    signature = seq(tbs, bitStringBytes(sig));
   });
 
   it('a v1 seal decodes (UTCTime, certificate list without a type) and verifies over SEQUENCE{sealInfo, cert, alg}', () => {
@@ -77,7 +77,7 @@ describe('GM/T 0031-2014 (v1) objects', () => {
   });
 
   it('an unreadable v1 time is a typed error', () => {
-    const tbs = derSequence([derInteger(1), seal, derBitString(new TextEncoder().encode('yesterday')), derBitString(sm3(data)), derIa5('p'), derOctets(pki.holderCert), derOid(SM2_SM3)]);
-    expect(() => decodeSesSignature(derSequence([tbs, derBitString(Uint8Array.of(1))]))).toThrow(expect.objectContaining({ code: 'ERR_ASN1_INVALID' }));
+    const tbs = seq(integer(1), seal, bitStringBytes(new TextEncoder().encode('yesterday')), bitStringBytes(sm3(data)), ia5String('p'), octetString(pki.holderCert), oid(SM2_SM3));
+    expect(() => decodeSesSignature(seq(tbs, bitStringBytes(Uint8Array.of(1))))).toThrow(expect.objectContaining({ code: 'ERR_ASN1_INVALID' }));
   });
 });

@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { SealError, toSealError } from '../errors/index.js';
 import { combineIndications, type Indication, type SignatureReport, type SubIndication, type VerificationReport } from '../report/index.js';
-import { bytesEqual, toHex } from './der.js';
+import { bytesEqual, toHex } from '../asn1/der.js';
 import { decodeSesSeal, decodeSesSignature, looksLikeSesSignature } from './ses-decode.js';
 import type { SesSeal, SesSignature } from './ses-types.js';
 import { buildCertificatePath, parseCertificate, type ParsedCertificate } from './sm2-cert.js';

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { corpusManifest, corpusOrReport, corpusPath } from '../../../../test-support/corpus.js';
+import { bitStringBytes, octetString, oid, seq } from '../asn1/der.js';
 import { SealError } from '../errors/index.js';
 import { createSesSeal, signSes } from './ses-create.js';
 import { decodeSesSeal, decodeSesSignature } from './ses-decode.js';
@@ -192,8 +193,7 @@ describe('our own v4 seals and signatures', () => {
     const data = Uint8Array.of(1, 2, 3);
     const sig = await signSes({ seal, signer: pki.holder, data, propertyInfo: 'p', time: at });
     const d = decodeSesSignature(sig);
-    const { derSequence, derOctets, derOid, derBitString } = await import('./der.js');
-    const forged = derSequence([d.signedBytes, derOctets(pki.makerCert), derOid('1.2.156.10197.1.501'), derBitString(await pki.maker.sign(d.signedBytes, { scheme: 'SM2', hash: 'SM3' }))]);
+    const forged = seq(d.signedBytes, octetString(pki.makerCert), oid('1.2.156.10197.1.501'), bitStringBytes(await pki.maker.sign(d.signedBytes, { scheme: 'SM2', hash: 'SM3' })));
     const r = verifySesSignature(forged, { trustAnchors: [pki.rootCert], at, data });
     expect(r.indication).toBe('TOTAL_FAILED');
     expect(r.signatures[0]!.subIndication).toBe('SIG_CONSTRAINTS_FAILURE');

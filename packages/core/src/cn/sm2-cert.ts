@@ -9,20 +9,20 @@ import * as x509 from '@peculiar/x509';
 import { SealError } from '../errors/index.js';
 import type { Signer } from '../signer/signer.js';
 import {
+  STRICT_TREE,
+  bitStringBytes,
   bytesEqual,
-  derBitString,
-  derExplicit,
-  derInteger,
-  derOid,
-  derSequence,
-  derUnsignedInteger,
-  derX509Time,
+  ctx,
+  decodeBitString,
+  decodeOid,
+  encodedOf,
+  fieldsOf,
+  integer,
+  oid,
   parseDer,
-  readBitString,
-  readOid,
-  readSequence,
-
-} from './der.js';
+  seq,
+  x509Time,
+} from '../asn1/der.js';
 import { OID_SM2_WITH_SM3, sm2PublicPointFromSpki, sm2Verify } from './sm2.js';
 import { buildSm2Spki } from './sm2-spki.js';
 
@@ -62,18 +62,18 @@ export function parseCertificate(input: Uint8Array | string): ParsedCertificate 
     der = input;
   }
   try {
-    const top = readSequence(parseDer(der), 'Certificate', 3, 3);
-    const tbsFields = readSequence(top[0], 'TBSCertificate', 6);
+    const top = fieldsOf(parseDer(der, STRICT_TREE), 'Certificate', 3, 3);
+    const tbsFields = fieldsOf(top[0], 'TBSCertificate', 6);
     const off = tbsFields[0]!.tag === 0xa0 ? 1 : 0;
     const issuerNode = tbsFields[off + 2]!;
     const subjectNode = tbsFields[off + 4]!;
     const spkiNode = tbsFields[off + 5]!;
-    const sigAlg = readSequence(top[1], 'signatureAlgorithm', 1, 2);
-    const signatureAlgorithm = readOid(sigAlg[0], 'signatureAlgorithm');
-    const signature = readBitString(top[2], 'signatureValue');
+    const sigAlg = fieldsOf(top[1], 'signatureAlgorithm', 1, 2);
+    const signatureAlgorithm = decodeOid(sigAlg[0], 'signatureAlgorithm');
+    const signature = decodeBitString(top[2], 'signatureValue');
     let sm2PublicKey: Uint8Array | null = null;
     try {
-      sm2PublicKey = sm2PublicPointFromSpki(spkiNode.raw);
+      sm2PublicKey = sm2PublicPointFromSpki(encodedOf(spkiNode));
     } catch (err) {
       if (!(err instanceof SealError) || err.code !== 'ERR_ALG_UNSUPPORTED') throw err;
     }
@@ -82,15 +82,15 @@ export function parseCertificate(input: Uint8Array | string): ParsedCertificate 
     const ku = cert.getExtension(x509.KeyUsagesExtension);
     return {
       der,
-      tbs: top[0]!.raw,
+      tbs: encodedOf(top[0]!),
       signatureAlgorithm,
       signature,
-      spki: spkiNode.raw,
+      spki: encodedOf(spkiNode),
       sm2PublicKey,
       subject: cert.subject,
       issuer: cert.issuer,
-      subjectDer: subjectNode.raw,
-      issuerDer: issuerNode.raw,
+      subjectDer: encodedOf(subjectNode),
+      issuerDer: encodedOf(issuerNode),
       serialNumber: cert.serialNumber.toLowerCase(),
       notBefore: cert.notBefore,
       notAfter: cert.notAfter,
@@ -250,19 +250,19 @@ export async function issueSm2Certificate(opts: IssueSm2CertificateOptions): Pro
     new Uint8Array(new x509.AuthorityKeyIdentifierExtension(keyId(issuerPoint)).rawData),
     ...(opts.extraExtensions ?? []),
   ];
-  const sigAlg = derSequence([derOid(OID_SM2_WITH_SM3)]);
-  const tbs = derSequence([
-    derExplicit(0, derInteger(2)),
-    derUnsignedInteger(serial),
+  const sigAlg = seq(oid(OID_SM2_WITH_SM3));
+  const tbs = seq(
+    ctx(0, integer(2)),
+    integer(serial),
     sigAlg,
     issuerName,
-    derSequence([derX509Time(opts.notBefore), derX509Time(opts.notAfter)]),
+    seq(x509Time(opts.notBefore), x509Time(opts.notAfter)),
     subjectName,
     spki,
-    derExplicit(3, derSequence(ext)),
-  ]);
+    ctx(3, seq(...ext)),
+  );
   const signature = await opts.issuer.sign(tbs, { scheme: 'SM2', hash: 'SM3' });
-  return derSequence([tbs, sigAlg, derBitString(signature)]);
+  return seq(tbs, sigAlg, bitStringBytes(signature));
 }
 
 export function certificateToPem(der: Uint8Array): string {

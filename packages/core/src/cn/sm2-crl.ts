@@ -8,27 +8,30 @@ import { SealError } from '../errors/index.js';
 import type { RevocationSummary } from '../report/index.js';
 import type { Signer } from '../signer/signer.js';
 import {
-  bytesEqual,
-  derBitString,
-  derExplicit,
-  derInteger,
-  derOctets,
-  derOid,
-  derSequence,
-  derTlv,
-  derUnsignedInteger,
-  derX509Time,
-  expectTag,
-  fromHex,
-  parseDer,
-  readBitString,
-  readOid,
-  readSequence,
-  readTime,
-  TAG,
-  toHex,
   type DerNode,
-} from './der.js';
+  STRICT_TREE,
+  TAG,
+  bitStringBytes,
+  bytesEqual,
+  children,
+  contentOf,
+  ctx,
+  enumerated,
+  decodeBitString,
+  decodeOid,
+  decodeTime,
+  encodedOf,
+  expectTag,
+  fieldsOf,
+  fromHex,
+  integer,
+  octetString,
+  oid,
+  parseDer,
+  seq,
+  toHex,
+  x509Time,
+} from '../asn1/der.js';
 import { parseCertificate, type ParsedCertificate } from './sm2-cert.js';
 import { OID_SM2_WITH_SM3, sm2Verify } from './sm2.js';
 import { CRL_REASONS } from '../pki/crl.js';
@@ -60,44 +63,44 @@ export interface ParsedCrl {
 
 function serialHex(node: DerNode): string {
   const n = expectTag(node, TAG.INTEGER, 'serialNumber');
-  return toHex(n.content).toLowerCase();
+  return toHex(contentOf(n)).toLowerCase();
 }
 
 export function parseCrl(der: Uint8Array): ParsedCrl {
   try {
-    const top = readSequence(parseDer(der), 'CertificateList', 3, 3);
-    const tbs = readSequence(top[0], 'TBSCertList', 3);
+    const top = fieldsOf(parseDer(der, STRICT_TREE), 'CertificateList', 3, 3);
+    const tbs = fieldsOf(top[0], 'TBSCertList', 3);
     let i = 0;
     if (tbs[i]?.tag === TAG.INTEGER) i++;
     i++; // signature AlgorithmIdentifier
-    const issuerDer = expectTag(tbs[i++], TAG.SEQUENCE, 'issuer').raw;
-    const thisUpdate = readTime(tbs[i++], 'thisUpdate');
+    const issuerDer = encodedOf(expectTag(tbs[i++], TAG.SEQUENCE, 'issuer'));
+    const thisUpdate = decodeTime(tbs[i++], 'thisUpdate');
     let nextUpdate: Date | null = null;
-    if (tbs[i] !== undefined && (tbs[i]!.tag === TAG.UTC_TIME || tbs[i]!.tag === TAG.GENERALIZED_TIME)) nextUpdate = readTime(tbs[i++], 'nextUpdate');
+    if (tbs[i] !== undefined && (tbs[i]!.tag === TAG.UTC_TIME || tbs[i]!.tag === TAG.GENERALIZED_TIME)) nextUpdate = decodeTime(tbs[i++], 'nextUpdate');
     const revoked: RevokedEntry[] = [];
     if (tbs[i]?.tag === TAG.SEQUENCE) {
-      for (const e of tbs[i]!.children) {
-        const f = readSequence(e, 'revokedCertificate', 2, 3);
+      for (const e of children(tbs[i]!)) {
+        const f = fieldsOf(e, 'revokedCertificate', 2, 3);
         let reason: CrlReason | null = null;
         if (f[2] !== undefined) {
-          for (const ext of readSequence(f[2], 'crlEntryExtensions')) {
-            const x = readSequence(ext, 'Extension', 2, 3);
-            if (readOid(x[0], 'extnID') === OID_REASON_CODE) {
-              const v = parseDer(expectTag(x[x.length - 1], TAG.OCTET_STRING, 'extnValue').content);
-              const code = expectTag(v, 0x0a, 'reasonCode').content[0] ?? 0;
+          for (const ext of fieldsOf(f[2], 'crlEntryExtensions')) {
+            const x = fieldsOf(ext, 'Extension', 2, 3);
+            if (decodeOid(x[0], 'extnID') === OID_REASON_CODE) {
+              const v = parseDer(contentOf(expectTag(x[x.length - 1], TAG.OCTET_STRING, 'extnValue')), STRICT_TREE);
+              const code = contentOf(expectTag(v, 0x0a, 'reasonCode'))[0] ?? 0;
               reason = CRL_REASONS[code] ?? 'unspecified';
             }
           }
         }
-        revoked.push({ serialNumber: serialHex(f[0]!), revocationDate: readTime(f[1], 'revocationDate'), reason });
+        revoked.push({ serialNumber: serialHex(f[0]!), revocationDate: decodeTime(f[1], 'revocationDate'), reason });
       }
     }
-    const sigAlg = readSequence(top[1], 'signatureAlgorithm', 1, 2);
+    const sigAlg = fieldsOf(top[1], 'signatureAlgorithm', 1, 2);
     return {
       der,
-      tbs: top[0]!.raw,
-      signatureAlgorithm: readOid(sigAlg[0], 'signatureAlgorithm'),
-      signature: readBitString(top[2], 'signatureValue'),
+      tbs: encodedOf(top[0]!),
+      signatureAlgorithm: decodeOid(sigAlg[0], 'signatureAlgorithm'),
+      signature: decodeBitString(top[2], 'signatureValue'),
       issuerDer,
       thisUpdate,
       nextUpdate,
@@ -168,24 +171,25 @@ export async function issueSm2Crl(opts: IssueSm2CrlOptions): Promise<Uint8Array>
   if (opts.issuer.keyType !== 'SM2') throw new SealError('ERR_KEY_INVALID', 'an SM2 CRL needs an SM2 signer');
   const caDer = opts.issuer.certificateChain[0];
   if (caDer === undefined) throw new SealError('ERR_CERT_INVALID', 'the CRL signer has no certificate');
+  if (opts.crlNumber !== undefined && BigInt(opts.crlNumber) < 0n) throw new SealError('ERR_INPUT_INVALID', 'the CRL number is non-negative');
   const ca = parseCertificate(caDer);
-  const sigAlg = derSequence([derOid(OID_SM2_WITH_SM3)]);
+  const sigAlg = seq(oid(OID_SM2_WITH_SM3));
   const entries = opts.revoked.map((r) => {
     const serial = typeof r.serialNumber === 'string' ? fromHex(r.serialNumber.length % 2 === 1 ? `0${r.serialNumber}` : r.serialNumber) : r.serialNumber;
     const ext = r.reason === undefined
       ? []
-      : [derSequence([derSequence([derOid(OID_REASON_CODE), derOctets(derTlv(0x0a, Uint8Array.of(CRL_REASONS.indexOf(r.reason))))])])];
-    return derSequence([derUnsignedInteger(serial), derX509Time(r.revocationDate), ...ext]);
+      : [seq(seq(oid(OID_REASON_CODE), octetString(enumerated(CRL_REASONS.indexOf(r.reason)))))];
+    return seq(integer(serial), x509Time(r.revocationDate), ...ext);
   });
-  const tbs = derSequence([
-    derInteger(1),
+  const tbs = seq(
+    integer(1),
     sigAlg,
     ca.subjectDer,
-    derX509Time(opts.thisUpdate),
-    derX509Time(opts.nextUpdate),
-    ...(entries.length > 0 ? [derSequence(entries)] : []),
-    derExplicit(0, derSequence([derSequence([derOid(OID_CRL_NUMBER), derOctets(derInteger(opts.crlNumber ?? 1))])])),
-  ]);
+    x509Time(opts.thisUpdate),
+    x509Time(opts.nextUpdate),
+    ...(entries.length > 0 ? [seq(...entries)] : []),
+    ctx(0, seq(seq(oid(OID_CRL_NUMBER), octetString(integer(opts.crlNumber ?? 1))))),
+  );
   const signature = await opts.issuer.sign(tbs, { scheme: 'SM2', hash: 'SM3' });
-  return derSequence([tbs, sigAlg, derBitString(signature)]);
+  return seq(tbs, sigAlg, bitStringBytes(signature));
 }

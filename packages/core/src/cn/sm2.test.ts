@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateSm2KeyPair, sm2KeyPairFromPrivateKey, sm2Sign, sm2SignatureToRaw, sm2Verify, sm3 } from './sm2.js';
 import { createSm2Signer } from './sm2-signer.js';
-import { fromHex, toHex } from './der.js';
+import { fromHex, toHex } from '../asn1/der.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sm2-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

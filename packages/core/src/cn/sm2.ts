@@ -10,7 +10,20 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { sm2 } from 'sm-crypto-v2';
 import { SealError } from '../errors/index.js';
-import { bytesEqual, derInteger, derSequence, fromHex, parseDer, readBitString, readInteger, readOctets, readOid, readSequence, toHex } from './der.js';
+import {
+  STRICT_TREE,
+  bytesEqual,
+  decodeBitString,
+  decodeInteger,
+  decodeOctetString,
+  decodeOid,
+  fieldsOf,
+  fromHex,
+  integer,
+  parseDer,
+  seq,
+  toHex,
+} from '../asn1/der.js';
 
 export const SM2_DEFAULT_USER_ID = '1234567812345678';
 export const OID_SM2_CURVE = '1.2.156.10197.1.301';
@@ -60,9 +73,9 @@ export function sm2KeyPairFromPrivateKey(key: KeyObject | string | Uint8Array): 
   }
   const der = new Uint8Array(ko.export({ format: 'der', type: 'pkcs8' }));
   try {
-    const pki = readSequence(parseDer(der), 'PrivateKeyInfo', 3);
-    const ecpk = readSequence(parseDer(readOctets(pki[2], 'privateKey')), 'ECPrivateKey', 2);
-    const d = readOctets(ecpk[1], 'privateKey');
+    const pki = fieldsOf(parseDer(der, STRICT_TREE), 'PrivateKeyInfo', 3);
+    const ecpk = fieldsOf(parseDer(decodeOctetString(pki[2], 'privateKey'), STRICT_TREE), 'ECPrivateKey', 2);
+    const d = decodeOctetString(ecpk[1], 'privateKey');
     const privateKeyHex = toHex(d).padStart(64, '0');
     const spki = new Uint8Array(createPublicKey(ko).export({ format: 'der', type: 'spki' }));
     return { privateKeyHex, publicKeyHex: toHex(sm2PublicPointFromSpki(spki)) };
@@ -74,14 +87,14 @@ export function sm2KeyPairFromPrivateKey(key: KeyObject | string | Uint8Array): 
 
 /** The uncompressed public point (04||X||Y) of an SM2 SubjectPublicKeyInfo (DER). */
 export function sm2PublicPointFromSpki(spki: Uint8Array): Uint8Array {
-  const seq = readSequence(parseDer(spki), 'SubjectPublicKeyInfo', 2, 2);
-  const alg = readSequence(seq[0], 'AlgorithmIdentifier', 1, 2);
-  const algOid = readOid(alg[0], 'algorithm');
-  const curve = alg[1] !== undefined && alg[1].tag === 0x06 ? readOid(alg[1], 'curve') : undefined;
+  const spkiFields = fieldsOf(parseDer(spki, STRICT_TREE), 'SubjectPublicKeyInfo', 2, 2);
+  const alg = fieldsOf(spkiFields[0], 'AlgorithmIdentifier', 1, 2);
+  const algOid = decodeOid(alg[0], 'algorithm');
+  const curve = alg[1] !== undefined && alg[1].tag === 0x06 ? decodeOid(alg[1], 'curve') : undefined;
   if (!(algOid === OID_EC_PUBLIC_KEY && curve === OID_SM2_CURVE) && algOid !== OID_SM2_CURVE) {
     throw new SealError('ERR_ALG_UNSUPPORTED', 'public key is not an SM2 key');
   }
-  const point = readBitString(seq[1], 'subjectPublicKey');
+  const point = decodeBitString(spkiFields[1], 'subjectPublicKey');
   if (point.length !== 65 || point[0] !== 0x04) throw keyError('SM2 public key must be an uncompressed point');
   if (!sm2.verifyPublicKey(toHex(point))) throw keyError('SM2 public key is not on the curve');
   return point;
@@ -95,7 +108,7 @@ export function sm2SignatureToDer(raw: Uint8Array): Uint8Array {
   if (raw.length !== 64) throw new SealError('ERR_INPUT_INVALID', 'raw SM2 signature must be 64 bytes');
   const r = BigInt(`0x${toHex(raw.subarray(0, 32))}`);
   const s = BigInt(`0x${toHex(raw.subarray(32))}`);
-  return derSequence([derInteger(r), derInteger(s)]);
+  return seq(integer(r), integer(s));
 }
 
 /**
@@ -105,11 +118,11 @@ export function sm2SignatureToDer(raw: Uint8Array): Uint8Array {
 export function sm2SignatureToRaw(sig: Uint8Array, allowRaw = false): Uint8Array | null {
   if (allowRaw && sig.length === 64 && sig[0] !== 0x30) return sig;
   try {
-    const parts = readSequence(parseDer(sig), 'SM2 signature', 2, 2);
-    const r = readInteger(parts[0], 'r');
-    const s = readInteger(parts[1], 's');
+    const parts = fieldsOf(parseDer(sig, STRICT_TREE), 'SM2 signature', 2, 2);
+    const r = decodeInteger(parts[0], 'r');
+    const s = decodeInteger(parts[1], 's');
     if (r <= 0n || s <= 0n || r >= SM2_N || s >= SM2_N) return null;
-    if (!bytesEqual(derSequence([derInteger(r), derInteger(s)]), sig)) return null;
+    if (!bytesEqual(seq(integer(r), integer(s)), sig)) return null;
     return fromHex(r.toString(16).padStart(64, '0') + s.toString(16).padStart(64, '0'));
   } catch {
     return null;
