@@ -11,6 +11,7 @@ import { SealError } from '@seal/core';
 import { SHARED_SCHEMAS } from '@seal/client';
 import { DEFAULT_LIMITS, type ApiDeps, type ApiLimits, type EnginePort } from './deps.js';
 import { createLocalEngine } from './engine/local.js';
+import { withLtvMaterial } from './ltv-material.js';
 import { errorHandler, problem, sendProblem, toProblem } from './problem.js';
 import { bearerToken, keyLabel } from './auth.js';
 import { healthRoutes } from './routes/health.js';
@@ -107,7 +108,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   const ctx: RouteContext = {
-    deps,
+    // B-LT/B-LTA seals get the registry's validation data in their sealing input (ltv-material.ts).
+    deps: { ...deps, engine: withLtvMaterial(deps.engine, deps) },
     limits,
     caSubject: normaliseDn(new X509Certificate(deps.registry.caCertificatePem).subject),
     inline: createLocalEngine(deps.baseUrl === undefined ? {} : { baseUrl: deps.baseUrl }),

@@ -22,6 +22,23 @@ export interface SealPdfInput {
    * the sealing route, which knows the usage-log entry id before sealing.
    */
   qrUrl?: string;
+  /**
+   * For level B-LT/B-LTA: the validation data the DSS gets, made by the main thread from the
+   * registry (the workers have no registry). Structured-clone safe: DER bytes only.
+   */
+  ltv?: LtvMaterial;
+}
+
+/** Validation data for PAdES B-LT/B-LTA (all DER). */
+export interface LtvMaterial {
+  /** The registry's current CRL, then CRLs of the CAs above it (e.g. the root's). */
+  crls: Uint8Array[];
+  /** OCSP responses of the registry's responder (for the seal certificate). */
+  ocsps: Uint8Array[];
+  /** The seal certificate's issuing chain (seal certificate first). */
+  certificates: Uint8Array[];
+  /** The service's trust anchors: every chain in the DSS (seal, time-stamp authority) must reach one. */
+  trustAnchors: Uint8Array[];
 }
 
 export interface SealJsonInput {

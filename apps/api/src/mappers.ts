@@ -49,5 +49,6 @@ export function usageOut(u: UsageRecord): UsageEntry {
     documentKind: u.documentKind,
     documentSha256: u.documentSha256,
     signatureSha256: u.signatureSha256,
+    entryId: u.entryId,
   };
 }

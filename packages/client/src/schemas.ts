@@ -217,6 +217,8 @@ export interface UsageEntry {
   documentKind: string;
   documentSha256: string;
   signatureSha256: string;
+  /** The entry's random id (32 hex digits, the id in `/v/{entryId}` links); null for entries logged without one (before registry schema 3). */
+  entryId: string | null;
 }
 
 export interface Health {
@@ -424,7 +426,7 @@ export const consistencyProofSchema = {
 export const usageEntrySchema = {
   $id: 'UsageEntry',
   type: 'object',
-  required: ['index', 'leafHash', 'at', 'sealId', 'agencyId', 'accountId', 'documentKind', 'documentSha256', 'signatureSha256'],
+  required: ['index', 'leafHash', 'at', 'sealId', 'agencyId', 'accountId', 'documentKind', 'documentSha256', 'signatureSha256', 'entryId'],
   properties: {
     index: { type: 'integer' },
     leafHash: hex,
@@ -435,6 +437,7 @@ export const usageEntrySchema = {
     documentKind: { type: 'string' },
     documentSha256: hex,
     signatureSha256: hex,
+    entryId: { type: ['string', 'null'], pattern: '^[0-9a-f]{32}$' },
   },
 } as const;
 

@@ -42,6 +42,7 @@ export interface ErrorMapping {
 
 export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorMapping>> = {
   ERR_USAGE: { exit: 64, http: 400, slug: 'usage' },
+  // Nothing raises it any more (everything the contract names is implemented); kept so the code stays stable.
   ERR_NOT_IMPLEMENTED: { exit: 64, http: 501, slug: 'not-implemented' },
   ERR_INPUT_INVALID: { exit: 65, http: 400, slug: 'input-invalid' },
   ERR_INPUT_TOO_LARGE: { exit: 65, http: 413, slug: 'input-too-large' },
@@ -89,14 +90,6 @@ export class UsageError extends SealError {
   constructor(message: string) {
     super('ERR_USAGE', message);
     this.name = 'UsageError';
-  }
-}
-
-export class NotImplementedError extends SealError {
-  static readonly code = 'ERR_NOT_IMPLEMENTED';
-  constructor(what: string, issue: string) {
-    super('ERR_NOT_IMPLEMENTED', `${what} is not implemented yet (${issue})`);
-    this.name = 'NotImplementedError';
   }
 }
 
