@@ -10,7 +10,6 @@ import type { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { deflateSync } from 'node:zlib';
 import jsQRModule from 'jsqr';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +21,7 @@ import { signPdf } from '../packages/core/src/pdf/sign-pdf.js';
 import { parsePdf } from '../packages/core/src/pdf/parser/document.js';
 import { PdfDict, PdfName, isRef } from '../packages/core/src/pdf/parser/objects.js';
 import { buildHybridPdf, buildPdf, onePageObjects } from '../packages/core/src/pdf/testing/build-pdf.js';
+import { rgbaPng } from '../packages/core/src/pdf/testing/png.js';
 import type { Signer } from '../packages/core/src/signer/signer.js';
 import { toSealError } from '../packages/core/src/errors/index.js';
 import { pdfCommand } from '../apps/cli/src/commands/pdf.js';
@@ -173,33 +173,6 @@ function checkSealed(input: Uint8Array, output: Uint8Array, n: number, trusted =
   const sigs = signaturesByScan(output);
   expect(sigs[n]!.br[2]! + sigs[n]!.br[3]!).toBe(output.length);
   opensslVerify(output, n);
-}
-
-/** Minimal RGBA PNG encoder (test images only). */
-function encodePng(w: number, h: number, rgba: (x: number, y: number) => [number, number, number, number]): Uint8Array {
-  const raw = Buffer.alloc(h * (w * 4 + 1));
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) raw.set(rgba(x, y), y * (w * 4 + 1) + 1 + x * 4);
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const chunk = (type: string, data: Buffer) => {
-    const td = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    let c = 0xffffffff;
-    for (const b of td) c = crcTable[(c ^ b) & 0xff]! ^ (c >>> 8);
-    const out = Buffer.alloc(12 + data.length);
-    out.writeUInt32BE(data.length, 0);
-    td.copy(out, 4);
-    out.writeUInt32BE((c ^ 0xffffffff) >>> 0, 8 + data.length);
-    return out;
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr[8] = 8;
-  ihdr[9] = 6;
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
 }
 
 /** Render page 1 at 72 dpi (1 px = 1 pt) and return a pixel reader in PDF coordinates. */
@@ -364,7 +337,7 @@ describe('fields and certification', () => {
 });
 
 describe('visible seal', () => {
-  const red = encodePng(64, 64, (x, y) => ((x - 31.5) ** 2 + (y - 31.5) ** 2 < 30 ** 2 ? [220, 20, 20, 255] : [0, 0, 0, 0]));
+  const red = rgbaPng(64, 64, (x, y) => ((x - 31.5) ** 2 + (y - 31.5) ** 2 < 30 ** 2 ? [220, 20, 20, 255] : [0, 0, 0, 0]));
 
   it('PNG with transparency renders red inside the circle and leaves the corners white', async () => {
     const input = buildPdf({ objects: onePageObjects('Visible'), root: 1 });
@@ -400,7 +373,7 @@ describe('visible seal', () => {
   });
 
   it('on a page with /Rotate 90 (inherited) the seal reads upright: red left, blue right as displayed', async () => {
-    const png = encodePng(40, 20, (x) => (x < 20 ? [230, 0, 0, 255] : [0, 0, 230, 255]));
+    const png = rgbaPng(40, 20, (x) => (x < 20 ? [230, 0, 0, 255] : [0, 0, 230, 255]));
     const objs = { ...onePageObjects('Rotated'), 2: '<< /Type /Pages /Kids [3 0 R] /Count 1 /Rotate 90 >>' };
     const input = buildPdf({ objects: objs, root: 1 });
     const out = await signPdf(input, rsa, { visible: { page: 1, rect: [100, 100, 200, 100], image: png } });
@@ -504,7 +477,7 @@ describe('seal pdf sign (CLI)', () => {
   it('seals visibly with --p12, co-seals with --cert/--key; --certify on a signed file exits 65', async () => {
     const inFile = save(buildPdf({ objects: onePageObjects(), root: 1 }), 'in');
     const png = join(dir, 'seal.png');
-    writeFileSync(png, encodePng(8, 8, () => [200, 0, 0, 255]));
+    writeFileSync(png, rgbaPng(8, 8, () => [200, 0, 0, 255]));
     const out1 = join(dir, 'cli-1.pdf');
     const r = cli([inFile, '-o', out1, '--p12', join(CERTS, 'agency-a-rsa.p12'), '--password', 'dev-only', '--chain', join(CERTS, 'chain.pem'), '--visible', '--page', '1', '--rect', '10,10,50,50', '--image', png, '--reason', 'R', '--location', 'L']);
     expect(r.status, r.stderr).toBe(0);
