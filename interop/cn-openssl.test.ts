@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corpusOrReport, corpusPath } from '../test-support/corpus.js';
-import { createSesSeal, signSes } from '../packages/core/src/cn/ses-create.js';
+import { signSes } from '../packages/core/src/cn/ses-create.js';
 import { certificateToPem } from '../packages/core/src/cn/sm2-cert.js';
-import { createSm2TestPki, type Sm2TestPki } from '../packages/core/src/cn/sm2-test-pki.js';
+import { createSm2TestPki, createTestSesSeal, type Sm2TestPki } from '../packages/core/src/cn/sm2-test-pki.js';
 
 const HAVE_OPENSSL = spawnSync('openssl', ['version']).status === 0;
 if (!HAVE_OPENSSL) process.stdout.write('\nNOTICE: openssl not found: the SM2 interop tests were NOT run.\n');
@@ -58,15 +58,7 @@ describe.runIf(HAVE_OPENSSL)('our GB/T 38540 v4 objects verify with the OpenSSL 
   let signature: Uint8Array;
   beforeAll(async () => {
     pki = await createSm2TestPki();
-    seal = await createSesSeal({
-      maker: pki.maker,
-      esId: 'INTEROP-1',
-      name: '\u4e92\u64cd\u4f5c\u6d4b\u8bd5\u7ae0',
-      sealCertificates: [pki.holderCert],
-      picture: { type: 'PNG', data: Uint8Array.of(9, 9, 9), width: 42, height: 42 },
-      validStart: new Date('2025-01-01T00:00:00Z'),
-      validEnd: new Date('2030-01-01T00:00:00Z'),
-    });
+    seal = await createTestSesSeal(pki, { esId: 'INTEROP-1', name: '\u4e92\u64cd\u4f5c\u6d4b\u8bd5\u7ae0', validEnd: new Date('2030-01-01T00:00:00Z') });
     signature = await signSes({ seal, signer: pki.holder, data: new TextEncoder().encode('document'), propertyInfo: 'doc', time: new Date('2026-01-01T00:00:00Z') });
   });
 

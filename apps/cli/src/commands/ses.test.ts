@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createSesSeal, createSm2TestPki, readOfdZip, sm2CertificateToPem, toSealError, writeOfdZip } from '@seal/core';
+import { readOfdZip, sm2CertificateToPem, toSealError, writeOfdZip } from '@seal/core';
+import { createSm2TestPki, createTestSesSeal } from '../../../../packages/core/src/cn/sm2-test-pki.js';
 import { corpusOrReport, corpusPath, PROJECT_ROOT } from '../../../../test-support/corpus.js';
 import { ofdCommand } from './ofd.js';
 import { sesCommand } from './ses.js';
@@ -40,15 +41,7 @@ async function run(cmd: (argv: string[]) => Promise<number>, ...argv: string[]):
 describe('seal ses verify', () => {
   beforeAll(async () => {
     const pki = await createSm2TestPki();
-    const s = await createSesSeal({
-      maker: pki.maker,
-      esId: 'CLI-1',
-      name: 'CLI test seal',
-      sealCertificates: [pki.holderCert],
-      picture: { type: 'PNG', data: Uint8Array.of(1), width: 40, height: 40 },
-      validStart: new Date('2025-01-01T00:00:00Z'),
-      validEnd: new Date('2099-01-01T00:00:00Z'),
-    });
+    const s = await createTestSesSeal(pki, { esId: 'CLI-1', name: 'CLI test seal', validEnd: new Date('2099-01-01T00:00:00Z') });
     writeFileSync(join(dir, 'seal.esl'), s);
     writeFileSync(join(dir, 'root.pem'), sm2CertificateToPem(pki.rootCert));
   });

@@ -7,9 +7,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { SealError } from '../errors/index.js';
 import { writeOfdZip } from './ofd-zip.js';
 import { verifyOfd } from './ofd-verify.js';
-import { createSesSeal, signSes } from './ses-create.js';
+import { signSes } from './ses-create.js';
 import { verifySes } from './ses-verify.js';
-import { createSm2TestPki, type Sm2TestPki } from './sm2-test-pki.js';
+import { createSm2TestPki, createTestSesSeal, type Sm2TestPki } from './sm2-test-pki.js';
 import { parseXml } from './xml.js';
 
 function outcome(fn: () => { indication: string }): string {
@@ -29,15 +29,7 @@ describe('fail-closed fuzzing', () => {
   const at = new Date('2025-06-01T00:00:00Z');
   beforeAll(async () => {
     pki = await createSm2TestPki();
-    seal = await createSesSeal({
-      maker: pki.maker,
-      esId: 'FUZZ',
-      name: 'fuzz',
-      sealCertificates: [pki.holderCert],
-      picture: { type: 'PNG', data: Uint8Array.of(1, 2, 3), width: 40, height: 40 },
-      validStart: new Date('2025-01-01T00:00:00Z'),
-      validEnd: new Date('2026-01-01T00:00:00Z'),
-    });
+    seal = await createTestSesSeal(pki, { esId: 'FUZZ', name: 'fuzz' });
     sig = await signSes({ seal, signer: pki.holder, data, propertyInfo: 'p', time: at });
   });
 

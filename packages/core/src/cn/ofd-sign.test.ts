@@ -4,8 +4,7 @@ import { corpusOrReport, corpusPath } from '../../../../test-support/corpus.js';
 import { readOfdZip, writeOfdZip } from './ofd-zip.js';
 import { signOfd } from './ofd-sign.js';
 import { verifyOfd } from './ofd-verify.js';
-import { createSesSeal } from './ses-create.js';
-import { createSm2TestPki, type Sm2TestPki } from './sm2-test-pki.js';
+import { createSm2TestPki, createTestSesSeal, type Sm2TestPki } from './sm2-test-pki.js';
 import { parseXml, findAll } from './xml.js';
 
 const HAVE = corpusOrReport('OFD signing tests');
@@ -16,15 +15,7 @@ describe.runIf(HAVE)('signOfd', () => {
   let seal: Uint8Array;
   beforeAll(async () => {
     pki = await createSm2TestPki();
-    seal = await createSesSeal({
-      maker: pki.maker,
-      esId: 'OFD-SIGN',
-      name: 'OFD signing seal',
-      sealCertificates: [pki.holderCert],
-      picture: { type: 'PNG', data: Uint8Array.of(1, 2), width: 40, height: 40 },
-      validStart: new Date('2025-01-01T00:00:00Z'),
-      validEnd: new Date('2026-01-01T00:00:00Z'),
-    });
+    seal = await createTestSesSeal(pki, { esId: 'OFD-SIGN', name: 'OFD signing seal' });
   });
 
   it('seals an unsigned OFD: TOTAL_PASSED, whole document covered, stamp on page 1', async () => {

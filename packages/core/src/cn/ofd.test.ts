@@ -5,10 +5,10 @@ import { corpusManifest, corpusOrReport, corpusPath } from '../../../../test-sup
 import { SealError } from '../errors/index.js';
 import { readOfdZip, writeOfdZip } from './ofd-zip.js';
 import { verifyOfd } from './ofd-verify.js';
-import { createSesSeal, signSes } from './ses-create.js';
+import { signSes } from './ses-create.js';
 import { parseCertificate } from './sm2-cert.js';
 import { sm3 } from './sm2.js';
-import { createSm2TestPki, type Sm2TestPki } from './sm2-test-pki.js';
+import { createSm2TestPki, createTestSesSeal, type Sm2TestPki } from './sm2-test-pki.js';
 
 const HAVE = corpusOrReport('OFD corpus tests');
 const read = (rel: string): Uint8Array => new Uint8Array(readFileSync(corpusPath(rel)));
@@ -120,15 +120,7 @@ describe('OFD signed with our own v4 seal', () => {
   const at = new Date('2025-06-01T00:00:00Z');
   beforeAll(async () => {
     pki = await createSm2TestPki();
-    const seal = await createSesSeal({
-      maker: pki.maker,
-      esId: 'OFD-TEST-1',
-      name: 'OFD test seal',
-      sealCertificates: [pki.holderCert],
-      picture: { type: 'PNG', data: Uint8Array.of(1, 2, 3), width: 40, height: 40 },
-      validStart: new Date('2025-01-01T00:00:00Z'),
-      validEnd: new Date('2026-01-01T00:00:00Z'),
-    });
+    const seal = await createTestSesSeal(pki, { esId: 'OFD-TEST-1', name: 'OFD test seal' });
     const files = new Map<string, Uint8Array>();
     files.set('OFD.xml', strToU8('<?xml version="1.0" encoding="UTF-8"?><ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016" Version="1.0" DocType="OFD"><ofd:DocBody><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot><ofd:Signatures>Doc_0/Signs/Signatures.xml</ofd:Signatures></ofd:DocBody></ofd:OFD>'));
     files.set('Doc_0/Document.xml', strToU8('<ofd:Document xmlns:ofd="http://www.ofdspec.org/2016"><ofd:Pages><ofd:Page ID="1" BaseLoc="Pages/Page_0/Content.xml"/></ofd:Pages></ofd:Document>'));

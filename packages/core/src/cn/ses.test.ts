@@ -8,7 +8,7 @@ import { decodeSesSeal, decodeSesSignature } from './ses-decode.js';
 import { verifySes, verifySesSeal, verifySesSignature } from './ses-verify.js';
 import { parseCertificate } from './sm2-cert.js';
 import { sm3 } from './sm2.js';
-import { createSm2TestPki, type Sm2TestPki } from './sm2-test-pki.js';
+import { createSm2TestPki, createTestSesSeal, type Sm2TestPki } from './sm2-test-pki.js';
 
 const HAVE = corpusOrReport('SES corpus tests');
 const read = (rel: string): Uint8Array => new Uint8Array(readFileSync(corpusPath(rel)));
@@ -129,16 +129,7 @@ describe('our own v4 seals and signatures', () => {
   const at = new Date('2025-06-01T00:00:00Z');
   beforeAll(async () => {
     pki = await createSm2TestPki();
-    seal = await createSesSeal({
-      maker: pki.maker,
-      esId: '11010000000001',
-      name: '\u6d4b\u8bd5\u673a\u5173\u516c\u7ae0',
-      sealCertificates: [pki.holderCert],
-      picture,
-      validStart: new Date('2025-01-01T00:00:00Z'),
-      validEnd: new Date('2026-01-01T00:00:00Z'),
-      createDate: new Date('2025-01-01T00:00:00Z'),
-    });
+    seal = await createTestSesSeal(pki, { esId: '11010000000001', name: '\u6d4b\u8bd5\u673a\u5173\u516c\u7ae0', picture, createDate: new Date('2025-01-01T00:00:00Z') });
   });
 
   it('a new seal decodes to what was put in and verifies TOTAL_PASSED against our root', () => {

@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSesSeal, signSes } from './ses-create.js';
+import { signSes } from './ses-create.js';
 import { verifySesSignature } from './ses-verify.js';
 import { certificateToPem, parseCertificate } from './sm2-cert.js';
 import { checkCrlRevocation, issueSm2Crl, parseCrl } from './sm2-crl.js';
-import { createSm2TestPki, type Sm2TestPki } from './sm2-test-pki.js';
+import { createSm2TestPki, createTestSesSeal, type Sm2TestPki } from './sm2-test-pki.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sm2-crl-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -62,15 +62,7 @@ describe('SM2 CRLs', () => {
   });
 
   it('SES signatures: revoked before signing fails, after signing is INDETERMINATE, not revoked passes with status good', async () => {
-    const seal = await createSesSeal({
-      maker: pki.maker,
-      esId: 'CRL',
-      name: 'crl seal',
-      sealCertificates: [pki.holderCert],
-      picture: { type: 'PNG', data: Uint8Array.of(1), width: 40, height: 40 },
-      validStart: new Date('2025-01-01T00:00:00Z'),
-      validEnd: new Date('2026-06-01T00:00:00Z'),
-    });
+    const seal = await createTestSesSeal(pki, { esId: 'CRL', name: 'crl seal', validEnd: new Date('2026-06-01T00:00:00Z') });
     const data = Uint8Array.of(5);
     const sig = await signSes({ seal, signer: pki.holder, data, propertyInfo: 'p', time: signedAt });
     const before = verifySesSignature(sig, { trustAnchors: [pki.rootCert], at, data, crls: [crl] });

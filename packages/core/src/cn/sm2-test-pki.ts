@@ -3,6 +3,7 @@
  * holder certificate, all made in memory. DEV ONLY: never use for real seals.
  */
 import type { KeyObject } from 'node:crypto';
+import { createSesSeal, type CreateSesSealOptions } from './ses-create.js';
 import { createSm2Signer, type Sm2Signer } from './sm2-signer.js';
 import { issueSm2Certificate } from './sm2-cert.js';
 import { generateSm2KeyPair } from './sm2.js';
@@ -37,4 +38,19 @@ export async function createSm2TestPki(opts: { notBefore?: Date; notAfter?: Date
     holder: createSm2Signer(hk.privateKey, [holderCert, rootCert]),
     holderKey: hk.privateKey,
   };
+}
+
+/**
+ * A v4 SES_Seal from the test PKI: made by its seal maker for its holder certificate, with a
+ * 40x40 placeholder picture, valid from 2025-01-01 to 2026-01-01 unless `over` says otherwise.
+ */
+export function createTestSesSeal(pki: Sm2TestPki, over: Partial<CreateSesSealOptions> & { esId: string; name: string }): Promise<Uint8Array> {
+  return createSesSeal({
+    maker: pki.maker,
+    sealCertificates: [pki.holderCert],
+    picture: { type: 'PNG', data: Uint8Array.of(1), width: 40, height: 40 },
+    validStart: new Date('2025-01-01T00:00:00Z'),
+    validEnd: new Date('2026-01-01T00:00:00Z'),
+    ...over,
+  });
 }
