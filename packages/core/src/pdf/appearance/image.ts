@@ -24,6 +24,19 @@ export function imageXObject(bytes: Uint8Array): ImageXObject {
   throw new InputInvalidError('the seal image must be a PNG or JPEG file');
 }
 
+/** The dictionary of an 8-bit image XObject. */
+function imageDict(width: number, height: number, colorSpace: string, filter: 'DCTDecode' | 'FlateDecode'): PdfDict {
+  return new PdfDict([
+    ['Type', PdfName.of('XObject')],
+    ['Subtype', PdfName.of('Image')],
+    ['Width', width],
+    ['Height', height],
+    ['ColorSpace', PdfName.of(colorSpace)],
+    ['BitsPerComponent', 8],
+    ['Filter', PdfName.of(filter)],
+  ]);
+}
+
 function bad(what: string): never {
   throw new InputInvalidError(`unreadable image: ${what}`);
 }
@@ -53,15 +66,7 @@ export function jpegXObject(b: Uint8Array): ImageXObject {
       const comps = b[p + 9]!;
       if (!width || !height || bpc !== 8 || ![1, 3, 4].includes(comps)) bad('unsupported JPEG layout');
       const cs = comps === 1 ? 'DeviceGray' : comps === 3 ? 'DeviceRGB' : 'DeviceCMYK';
-      let dict = new PdfDict([
-        ['Type', PdfName.of('XObject')],
-        ['Subtype', PdfName.of('Image')],
-        ['Width', width],
-        ['Height', height],
-        ['ColorSpace', PdfName.of(cs)],
-        ['BitsPerComponent', 8],
-        ['Filter', PdfName.of('DCTDecode')],
-      ]);
+      let dict = imageDict(width, height, cs, 'DCTDecode');
       if (comps === 4 && adobe) dict = dict.with('Decode', [1, 0, 1, 0, 1, 0, 1, 0]);
       return { width, height, image: new PdfStream(dict, b) };
     }
@@ -199,19 +204,7 @@ export function pngXObject(b: Uint8Array): ImageXObject {
       if (a !== 255) hasAlpha = true;
     }
   }
-  const base = (cs: string, data: Uint8Array) =>
-    new PdfStream(
-      new PdfDict([
-        ['Type', PdfName.of('XObject')],
-        ['Subtype', PdfName.of('Image')],
-        ['Width', width],
-        ['Height', height],
-        ['ColorSpace', PdfName.of(cs)],
-        ['BitsPerComponent', 8],
-        ['Filter', PdfName.of('FlateDecode')],
-      ]),
-      deflateSync(data),
-    );
+  const base = (cs: string, data: Uint8Array) => new PdfStream(imageDict(width, height, cs, 'FlateDecode'), deflateSync(data));
   const image = base(gray ? 'DeviceGray' : 'DeviceRGB', color);
   return hasAlpha ? { width, height, image, smask: base('DeviceGray', alpha) } : { width, height, image };
 }
