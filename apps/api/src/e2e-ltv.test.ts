@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { certificatesFromPemOrDer, isArray, loadSignerFromKeyFiles, parsePdf, signPdf, PdfRef, PdfStream, PdfString, verifyPdf, type PdfSignatureReport } from '@seal/core';
+import { certificatesFromPemOrDer, isArray, loadSignerFromKeyFiles, parsePdf, signPdf, PdfRef, PdfStream, PdfString, verifyPdf, type PdfSignatureReport, type Signer } from '@seal/core';
 import { ApiError, SealClient } from '@seal/client';
 import { CERTS_DEV, startHarness, type Harness } from './testing/harness.js';
 import { onePagePdf } from './testing/pdf.js';
@@ -298,7 +298,7 @@ describe('B-LT/B-LTA refused with a typed problem when material is missing', () 
     }
   });
 
-  it('an engine without a TSA refuses B-T, B-LT and B-LTA with ERR_KEY_UNAVAILABLE; without material B-LT is ERR_UPSTREAM', async () => {
+  it('an engine without a TSA refuses B-T, B-LT and B-LTA with ERR_KEY_UNAVAILABLE; without material B-LT is ERR_UPSTREAM; SM2 seals above B-B are ERR_ALG_UNSUPPORTED', async () => {
     const A = h.creds.agencies[0]!;
     const operator = await h.server.registry.authenticate(A.keys.operator);
     const signer = await h.server.registry.getSealSigner(operator, A.seals[0]!.id);
@@ -308,5 +308,15 @@ describe('B-LT/B-LTA refused with a typed problem when material is missing', () 
     }
     const withTsa = createLocalEngine({ tsaUrl: `${h.server.url}/v1/tsa` });
     await expect(withTsa.signPdf({ pdf: onePagePdf(), options: { level: 'B-LT' } }, signer)).rejects.toMatchObject({ code: 'ERR_UPSTREAM' });
+    // SM2 seals are B-B only: said as such (400), before any TSA or validation-data check, and never signed.
+    const sm2Chain = ['agency-a-sm2.pem', 'sm2-ca.pem'].map((f) => certificatesFromPemOrDer(new Uint8Array(readFileSync(join(CERTS_DEV, f))))[0]!);
+    let signed = 0;
+    const sm2: Signer = { keyType: 'SM2', curve: 'SM2', keySizeBits: 256, certificateChain: sm2Chain, sign: async () => (signed++, new Uint8Array(64)) };
+    for (const engine of [noTsa, withTsa]) {
+      for (const level of ['B-T', 'B-LT', 'B-LTA'] as const) {
+        await expect(engine.signPdf({ pdf: onePagePdf(), options: { level } }, sm2)).rejects.toMatchObject({ code: 'ERR_ALG_UNSUPPORTED' });
+      }
+    }
+    expect(signed).toBe(0);
   });
 });

@@ -3,6 +3,7 @@
  * Used inside the pool's workers, and directly when no pool is wanted (tests, small tools).
  */
 import {
+  AlgorithmUnsupportedError,
   checkCrl,
   checkOcsp,
   concatOutput,
@@ -45,6 +46,9 @@ export function createLocalEngine(options: LocalEngineOptions = {}): EnginePort 
       const level = o.level ?? 'B-B';
       const ltv = level === 'B-LT' || level === 'B-LTA';
       if (level !== 'B-B') {
+        // The core's rule (SM2 seals are B-B only), checked here so that it answers before the
+        // TSA and validation-data checks below, which would otherwise report a misleading 503.
+        if (signer.keyType === 'SM2') throw new AlgorithmUnsupportedError(`level ${level} is not supported with an SM2 key (B-B only)`);
         if (options.tsaUrl === undefined) throw new SealError('ERR_KEY_UNAVAILABLE', `PAdES ${level} needs a time-stamp authority, and this service has none configured`);
         // B-LT/B-LTA: a B-T signature first, then the DSS (and the document time-stamp) below.
         opts.level = 'B-T';
