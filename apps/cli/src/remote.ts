@@ -5,9 +5,10 @@
  * The pdf/json command modules call `sealRemote` when `--server` is given (no KEY options then).
  * The output is written to a temporary name and renamed: nothing is left behind on failure.
  */
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { SealError, UsageError } from '@seal/core';
 import { SealClient, type PdfSealOptions } from '@seal/client';
+import { writeFileAtomically } from './files.js';
 
 export const REMOTE_OPTIONS = {
   server: { type: 'string' },
@@ -78,12 +79,6 @@ export async function sealRemote(r: RemoteSealRequest): Promise<number> {
     out = Buffer.from(typeof res.signature === 'string' ? res.signature : `${JSON.stringify(res.signature)}\n`, 'utf8');
     index = res.logEntry.index;
   }
-  const tmp = `${r.output}.partial-${process.pid}`;
-  try {
-    writeFileSync(tmp, out);
-    renameSync(tmp, r.output);
-  } finally {
-    rmSync(tmp, { force: true });
-  }
+  writeFileAtomically(r.output, out);
   return index;
 }

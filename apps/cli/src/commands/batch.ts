@@ -9,11 +9,12 @@
  * (count, rate, time left); a summary at the end. Exit 0 when every file is sealed or skipped,
  * otherwise the exit code of the first failure's error (65 bad input, 69 service refused, ...).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { SealError, UsageError, toSealError } from '@seal/core';
 import { ApiError, SealClient } from '@seal/client';
 import { parse } from '../args.js';
+import { writeFileAtomically } from '../files.js';
 
 export interface BatchSummary {
   sealed: string[];
@@ -86,13 +87,7 @@ async function sealOne(client: SealClient, sealId: string, file: string, outFile
     const r = await withRetry(() => client.sealJson(sealId, { payload, format: 'json' }));
     output = new TextEncoder().encode(typeof r.signature === 'string' ? r.signature : `${JSON.stringify(r.signature)}\n`);
   }
-  const tmp = `${outFile}.partial-${process.pid}`;
-  try {
-    writeFileSync(tmp, output);
-    renameSync(tmp, outFile);
-  } finally {
-    rmSync(tmp, { force: true });
-  }
+  writeFileAtomically(outFile, output);
 }
 
 /** The batch itself (the command parses options and prints); exported for tests and scripts. */
