@@ -11,15 +11,7 @@ import { signSes } from './ses-create.js';
 import { verifySes } from './ses-verify.js';
 import { createSm2TestPki, createTestSesSeal, type Sm2TestPki } from './sm2-test-pki.js';
 import { parseXml } from './xml.js';
-
-function outcome(fn: () => { indication: string }): string {
-  try {
-    return fn().indication;
-  } catch (err) {
-    if (err instanceof SealError) return err.code;
-    throw err;
-  }
-}
+import { indicationOrCode } from '../errors/testing.js';
 
 describe('fail-closed fuzzing', () => {
   let pki: Sm2TestPki;
@@ -45,7 +37,7 @@ describe('fail-closed fuzzing', () => {
         const b = Uint8Array.from(src);
         const pos = p % b.length;
         b[pos]! ^= x;
-        const o = outcome(() => verifySes(b, { trustAnchors: [pki.rootCert], at, data }));
+        const o = indicationOrCode(() => verifySes(b, { trustAnchors: [pki.rootCert], at, data }));
         expect(o).not.toBe('TOTAL_PASSED');
       }),
       { numRuns: 30 },
@@ -55,9 +47,9 @@ describe('fail-closed fuzzing', () => {
   it('truncations and random bytes are typed errors', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat(), (junk, cut) => {
-        expect(outcome(() => verifySes(junk))).toMatch(/^ERR_/);
+        expect(indicationOrCode(() => verifySes(junk))).toMatch(/^ERR_/);
         const t = seal.subarray(0, cut % seal.length);
-        expect(outcome(() => verifySes(t))).toMatch(/^ERR_/);
+        expect(indicationOrCode(() => verifySes(t))).toMatch(/^ERR_/);
       }),
       { numRuns: 200 },
     );
@@ -90,7 +82,7 @@ describe('fail-closed fuzzing', () => {
       fc.property(fc.nat(), fc.integer({ min: 1, max: 255 }), (p, x) => {
         const b = Uint8Array.from(zip);
         b[p % b.length]! ^= x;
-        expect(outcome(() => verifyOfd(b, { trustAnchors: [pki.rootCert], at }))).not.toBe('TOTAL_PASSED');
+        expect(indicationOrCode(() => verifyOfd(b, { trustAnchors: [pki.rootCert], at }))).not.toBe('TOTAL_PASSED');
       }),
       { numRuns: 100 },
     );

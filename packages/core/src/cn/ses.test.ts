@@ -2,13 +2,13 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { corpusManifest, corpusOrReport, corpusPath } from '../../../../test-support/corpus.js';
 import { bitStringBytes, octetString, oid, seq } from '../asn1/der.js';
-import { SealError } from '../errors/index.js';
 import { createSesSeal, signSes } from './ses-create.js';
 import { decodeSesSeal, decodeSesSignature } from './ses-decode.js';
 import { verifySes, verifySesSeal, verifySesSignature } from './ses-verify.js';
 import { parseCertificate } from './sm2-cert.js';
 import { sm3 } from './sm2.js';
 import { createSm2TestPki, createTestSesSeal, type Sm2TestPki } from './sm2-test-pki.js';
+import { indicationOrCode } from '../errors/testing.js';
 
 const HAVE = corpusOrReport('SES corpus tests');
 const read = (rel: string): Uint8Array => new Uint8Array(readFileSync(corpusPath(rel)));
@@ -16,16 +16,6 @@ const ROOT = HAVE ? parseCertificate(readFileSync(corpusPath('cn/certs/ofdrw-ROO
 
 function entries(kind: string) {
   return corpusManifest().filter((e) => e.path.startsWith('cn/') && e['kind'] === kind);
-}
-
-/** Outcome of a verification that may also refuse the input outright. */
-function outcome(fn: () => { indication: string }): string {
-  try {
-    return fn().indication;
-  } catch (err) {
-    if (err instanceof SealError) return err.code;
-    throw err;
-  }
 }
 
 describe.runIf(HAVE)('corpus SES_Seal files', () => {
@@ -70,7 +60,7 @@ describe.runIf(HAVE)('corpus SES_Seal files', () => {
       for (const pos of positions) {
         const bad = Uint8Array.from(bytes);
         bad[pos]! ^= 0x01;
-        const o = outcome(() => verifySesSeal(bad, { trustAnchors: [ROOT!], at }));
+        const o = indicationOrCode(() => verifySesSeal(bad, { trustAnchors: [ROOT!], at }));
         expect(['TOTAL_FAILED', 'ERR_ASN1_INVALID'], `byte ${pos}`).toContain(o);
       }
     });
@@ -107,7 +97,7 @@ describe.runIf(HAVE)('corpus SES_Signature files', () => {
       for (const pos of [sig.signedBytes.byteOffset - bytes.byteOffset + sig.signedBytes.length - 10, bytes.length - 3, propAt]) {
         const bad = Uint8Array.from(bytes);
         bad[pos]! ^= 0x01;
-        const o = outcome(() => verifySesSignature(bad, { trustAnchors: [ROOT!], at: sig.timeInfo, dataHash: sig.dataHash }));
+        const o = indicationOrCode(() => verifySesSignature(bad, { trustAnchors: [ROOT!], at: sig.timeInfo, dataHash: sig.dataHash }));
         expect(['TOTAL_FAILED', 'ERR_ASN1_INVALID'], `byte ${pos}`).toContain(o);
       }
     });
@@ -192,7 +182,7 @@ describe('our own v4 seals and signatures', () => {
 
   it('garbage and truncated input are typed errors, never crashes', () => {
     for (const bad of [new Uint8Array(0), Uint8Array.of(0x30, 0x80), seal.subarray(0, seal.length - 1), Uint8Array.of(0x30, 0x03, 0x02, 0x01, 0x01)]) {
-      expect(outcome(() => verifySes(bad))).toBe('ERR_ASN1_INVALID');
+      expect(indicationOrCode(() => verifySes(bad))).toBe('ERR_ASN1_INVALID');
     }
   });
 });
