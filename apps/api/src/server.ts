@@ -128,6 +128,12 @@ function devTsa(certsDir: string): TsaPort | null {
   return createTimestampAuthority({ signer, policyOid: DEV_TSA_POLICY });
 }
 
+/** How this process reaches its own listener: a wildcard bind is reached on loopback. */
+function localUrl(host: string, port: number): string {
+  const h = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `http://${h.includes(':') ? `[${h}]` : h}:${port}`;
+}
+
 export async function startServer(o: ServeOptions = {}): Promise<RunningServer> {
   const host = o.host ?? process.env['HOST'] ?? '127.0.0.1';
   let port = o.port ?? (process.env['PORT'] !== undefined ? Number(process.env['PORT']) : 8080);
@@ -166,8 +172,9 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
     const credentialsFile = join(dataDir, 'dev-credentials.json');
     const credentials = o.demo === false ? null : await ensureDemoData(registry, credentialsFile, baseUrl);
     const tsa = o.tsa ?? devTsa(certsDir);
-    // B-T seals take their time-stamp from this service's own TSA route.
-    const engineOptions = tsa === null ? { baseUrl } : { baseUrl, tsaUrl: `${baseUrl}/v1/tsa` };
+    // B-T seals take their time-stamp from this service's own TSA route, at the address it
+    // listens on (the public base URL may name a proxy or a host this machine cannot reach).
+    const engineOptions = tsa === null ? { baseUrl } : { baseUrl, tsaUrl: `${localUrl(host, port)}/v1/tsa` };
     engine = o.threads === 0 ? createLocalEngine(engineOptions) : createPooledEngine({ engine: engineOptions, ...(o.threads === undefined ? {} : { threads: o.threads }) });
     const trustAnchors = pemToDer(rootPem);
     // Fail early on a broken trust anchor rather than on the first verification.

@@ -5,7 +5,7 @@ Usage:
   seal pdf sign IN.pdf -o OUT.pdf KEY [--chain PEM]... [--level B-B|B-T|B-LT|B-LTA] [--tsa URL]
        [--visible --page N --rect x,y,w,h --image FILE [--qr URL]] [--certify 1|2|3] [--field NAME]
        [--reason T] [--location T]
-  seal pdf sign IN.pdf -o OUT.pdf --server URL --api-key KEY --seal ID [--level B-B|B-T]
+  seal pdf sign IN.pdf -o OUT.pdf --server URL --api-key KEY --seal ID [--level B-B|B-T|B-LT|B-LTA]
        [--visible --page N --rect x,y,w,h [--qr auto]] [--certify 1|2|3] [--reason T] [--location T]
   seal pdf extend IN.pdf -o OUT.pdf --level B-LT|B-LTA [--tsa URL] [--crl FILE]...
   seal pdf verify IN.pdf [--trust PEM]... [--crl FILE]... [--at ISO-8601] [--json]

@@ -4,7 +4,7 @@
  *   [--visible --page N --rect x,y,w,h --image FILE [--qr URL]] [--certify 1|2|3] [--field NAME]
  *   [--reason T] [--location T] [--subfilter ETSI.CAdES.detached|adbe.pkcs7.detached]
  *   [--hash SHA-256|SHA-384|SHA-512] [--rsa-pss]`
- * `seal pdf sign IN.pdf -o OUT.pdf --server URL --api-key KEY --seal ID [--level B-B|B-T]
+ * `seal pdf sign IN.pdf -o OUT.pdf --server URL --api-key KEY --seal ID [--level B-B|B-T|B-LT|B-LTA]
  *   [--visible --page N --rect x,y,w,h [--qr auto]] [--certify 1|2|3] [--reason T] [--location T]`
  *   seals through a running service (apps/cli/src/remote.ts) instead of a local key.
  * A thin layer over signPdf. The output is written to a temporary file and renamed, so a
@@ -62,7 +62,8 @@ async function remoteSign(v: SignValues, input: string, output: string, server: 
   checkRemoteOptions(v, LOCAL_ONLY);
   const o: PdfSealOptions = {};
   if (v.level !== undefined) {
-    if (v.level !== 'B-B' && v.level !== 'B-T') throw new UsageError('--level with --server must be B-B or B-T (the service stamps B-T with its own TSA)');
+    // The service time-stamps with its own TSA and takes the validation data from its registry.
+    if (v.level !== 'B-B' && v.level !== 'B-T' && v.level !== 'B-LT' && v.level !== 'B-LTA') throw new UsageError('--level with --server must be B-B, B-T, B-LT or B-LTA');
     o.level = v.level;
   }
   if ((v.page !== undefined || v.rect !== undefined || v.qr !== undefined) && !v.visible) throw new UsageError('--page/--rect/--qr need --visible');

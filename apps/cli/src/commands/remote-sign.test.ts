@@ -14,6 +14,7 @@ import jsQRModule from 'jsqr';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '@seal/api';
+import { certificatesFromPemOrDer, verifyPdf } from '@seal/core';
 import { startHarness, type Harness } from '@seal/api/testing/harness';
 import { onePagePdf } from '@seal/api/testing/pdf';
 import { pdfSignCommand } from './pdf-sign.js';
@@ -66,6 +67,20 @@ describe('seal pdf sign --server', () => {
     expect(sealed.subarray(0, bytes.length).equals(bytes)).toBe(true);
   });
 
+  it('seals at B-LT through the service: the DSS comes from its registry, and our verifier finds B-LT offline', async () => {
+    const agency = h.creds.agencies[0]!;
+    const seal = agency.seals.find((s) => s.algorithm.startsWith('EC'))!;
+    const input = join(work, 'in-lt.pdf');
+    writeFileSync(input, onePagePdf('Remote long-term licence'));
+    const output = join(work, 'out-lt.pdf');
+    expect(await pdfSignCommand([input, '-o', output, '--server', server.url, '--api-key', agency.keys.operator, '--seal', seal.id, '--level', 'B-LT'])).toBe(0);
+    const sig = await exec('pdfsig', [output], { encoding: 'utf8' }).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }));
+    expect(sig.stdout).toContain('Signature Validation: Signature is Valid.');
+    const root = certificatesFromPemOrDer(new Uint8Array(readFileSync(new URL('../../../../certs-dev/root-ca.pem', import.meta.url))));
+    const report = await verifyPdf(new Uint8Array(readFileSync(output)), { trustAnchors: root });
+    expect(report.signatures.map((s) => [s.level, s.indication])).toEqual([['B-LT', 'TOTAL_PASSED']]);
+  });
+
   it('refuses local-only and incomplete options with a usage error and writes nothing', async () => {
     const agency = h.creds.agencies[0]!;
     const seal = agency.seals[0]!;
@@ -73,7 +88,7 @@ describe('seal pdf sign --server', () => {
     writeFileSync(input, onePagePdf('x'));
     const output = join(work, 'never.pdf');
     const remote = ['--server', server.url, '--api-key', agency.keys.operator, '--seal', seal.id];
-    for (const extra of [['--p12', 'x.p12'], ['--tsa', 'http://127.0.0.1:1'], ['--level', 'B-LT'], ['--visible', '--rect', '1,1,100,50', '--qr', 'https://elsewhere.test/']]) {
+    for (const extra of [['--p12', 'x.p12'], ['--tsa', 'http://127.0.0.1:1'], ['--level', 'B-XL'], ['--visible', '--rect', '1,1,100,50', '--qr', 'https://elsewhere.test/']]) {
       await expect(pdfSignCommand([input, '-o', output, ...remote, ...extra])).rejects.toMatchObject({ code: 'ERR_USAGE' });
     }
     await expect(pdfSignCommand([input, '-o', output, '--server', server.url, '--api-key', agency.keys.operator])).rejects.toMatchObject({ code: 'ERR_USAGE' });
