@@ -146,6 +146,22 @@ describe('JSON sealing and public verification', () => {
     expect(bad.report.indication).toBe('TOTAL_FAILED');
   });
 
+  it('seals exactly what was sent: a duplicate member name or a number a double would change is refused (400), and nothing is logged', async () => {
+    const seal = A().seals.find((s) => s.algorithm.startsWith('EC'))!;
+    const before = (await h.client().checkpoint()).treeSize;
+    for (const body of ['{"payload":{"amount":"10.00","amount":"99.00"}}', '{"payload":{"n":12345678901234567890}}', '{"payload":{"a":1},"payload":{"a":2}}']) {
+      const res = await fetch(`${h.server.url}/v1/seals/${seal.id}/json`, { method: 'POST', headers: { authorization: `Bearer ${A().keys.operator}`, 'content-type': 'application/json' }, body });
+      expect(res.status).toBe(400);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+      expect(await res.json()).toMatchObject({ code: 'ERR_JSON_INVALID' });
+    }
+    expect((await h.client().checkpoint()).treeSize).toBe(before);
+    // The same documents without the ambiguity are sealed as sent.
+    const ok = await h.client(0, 'operator').sealJson(seal.id, { payload: { amount: '99.00', n: 9007199254740992 } });
+    const sent = Buffer.from((ok.signature as string).split('.')[1]!, 'base64url').toString('utf8');
+    expect(sent).toBe('{"amount":"99.00","n":9007199254740992}');
+  });
+
   it('proves the log consistent between two checkpoints', async () => {
     const first = await h.client().checkpoint();
     await h.client(0, 'operator').sealJson(A().seals[0]!.id, { payload: { more: true } });

@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
-import { SealError } from '@seal/core';
+import { SealError, parseJsonStrict } from '@seal/core';
 import { LOG_ENTRY_HEADER, LOG_ENTRY_ID_HEADER, type BatchDocument, type BatchItemResult, type JsonSealRequest, type PdfSealOptions } from '@seal/client';
 import type { RouteContext } from '../app.js';
 import { authenticate, principalOf, requireRole } from '../auth.js';
@@ -126,6 +126,17 @@ export async function sealingRoutes(app: FastifyInstance, opts: RouteContext): P
   const { registry } = opts.deps;
   const limit = opts.limits.pdfBodyLimit;
   await app.register(multipart, { limits: { fileSize: limit, files: 1, fields: 16, fieldSize: 4096, parts: 20 }, throwFileSizeLimit: true });
+  // What is sealed must be exactly what was sent: JSON.parse would keep the last of two members
+  // with one name and round a number a double cannot hold, so the sealed document would differ
+  // from the request. The strict parser refuses both (400 ERR_JSON_INVALID), as signJson does.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: limit }, (_request, body, done) => {
+    try {
+      done(null, parseJsonStrict(body as Buffer, { maxDepth: MAX_JSON_DEPTH }));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
   app.addHook('preHandler', authenticate(registry));
 
   app.post<{ Params: { sealId: string } }>(
