@@ -1,10 +1,7 @@
 /** The writer thread of threadLogWriter: its own connection, one transaction per group commit. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openDatabase, RegistryStore, type LeafRow } from '../store/store.js';
-import type { WriterReply, WriterRequest } from './log-writer.js';
-
-/** Structured clone turns Buffers into plain Uint8Arrays; SQLite binds Buffers as BLOBs. */
-const blob = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+import { openDatabase, RegistryStore } from '../store/store.js';
+import { decodeBatch, type WriterReply, type WriterRequest } from './log-writer.js';
 
 export function runLogWriter(): void {
   const port = parentPort;
@@ -18,8 +15,8 @@ export function runLogWriter(): void {
     }
     let reply: WriterReply;
     try {
-      const leaves: LeafRow[] = m.leaves.map((l) => ({ ...l, leafHash: blob(l.leafHash) }));
-      store.appendLeaves(leaves, { ...m.checkpoint, rootHash: blob(m.checkpoint.rootHash), frontier: blob(m.checkpoint.frontier) });
+      const { leaves, checkpoint } = decodeBatch(m.batch);
+      store.appendLeaves(leaves, checkpoint);
       reply = { id: m.id };
     } catch (err) {
       reply = { id: m.id, error: err instanceof Error ? err.message : 'append failed' };

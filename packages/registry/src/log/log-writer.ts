@@ -26,7 +26,28 @@ export function inlineLogWriter(store: RegistryStore): LogWriter {
 }
 
 /** Messages to and from the writer thread (log-writer-thread.ts). */
-export type WriterRequest = { op: 'write'; id: number; leaves: readonly LeafRow[]; checkpoint: CheckpointRow } | { op: 'close' };
+export type WriterRequest = { op: 'write'; id: number; batch: string } | { op: 'close' };
+
+/**
+ * A batch crosses to the writer thread as one JSON string (hashes in hex): structured clone of
+ * many small objects with byte arrays costs several times more than that.
+ */
+export function encodeBatch(leaves: readonly LeafRow[], checkpoint: CheckpointRow): string {
+  const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+  return JSON.stringify({
+    leaves: leaves.map((l) => ({ ...l, leafHash: hex(l.leafHash) })),
+    checkpoint: { ...checkpoint, rootHash: hex(checkpoint.rootHash), frontier: hex(checkpoint.frontier) },
+  });
+}
+
+export function decodeBatch(batch: string): { leaves: LeafRow[]; checkpoint: CheckpointRow } {
+  type Hexed<T, K extends keyof T> = Omit<T, K> & { [P in K]: string };
+  const raw = JSON.parse(batch) as { leaves: Hexed<LeafRow, 'leafHash'>[]; checkpoint: Hexed<CheckpointRow, 'rootHash' | 'frontier'> };
+  return {
+    leaves: raw.leaves.map((l) => ({ ...l, leafHash: Buffer.from(l.leafHash, 'hex') })),
+    checkpoint: { ...raw.checkpoint, rootHash: Buffer.from(raw.checkpoint.rootHash, 'hex'), frontier: Buffer.from(raw.checkpoint.frontier, 'hex') },
+  };
+}
 export type WriterReply = { ready: true } | { id: number; error?: string };
 
 /**
@@ -73,7 +94,7 @@ export async function threadLogWriter(file: string): Promise<LogWriter> {
           },
           reject,
         });
-        worker.postMessage({ op: 'write', id, leaves, checkpoint } satisfies WriterRequest);
+        worker.postMessage({ op: 'write', id, batch: encodeBatch(leaves, checkpoint) } satisfies WriterRequest);
       });
     },
     async close() {
