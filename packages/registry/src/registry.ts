@@ -232,7 +232,7 @@ export class Registry {
     if (threaded && this.options.file === ':memory:') throw new InputInvalidError('a threaded usage-log writer needs a database file');
     const writer = threaded ? await threadLogWriter(this.options.file) : undefined;
     this.log = new UsageLog({ store: this.store, signer, key, origin, clock: this.clock, ...(writer === undefined ? {} : { writer }) });
-    if (this.store.latestCrl(this.caId) === null) await this.regenerateCrl();
+    for (const caId of this.crlIssuerIds) if (this.store.latestCrl(caId) === null) await this.regenerateCrl(caId);
   }
 
   /**
@@ -438,7 +438,7 @@ export class Registry {
     let ses: Uint8Array | null = null;
     if (sm2) {
       const subject = { commonName: r.name, organization: agency.name, organizationalUnit: r.kind };
-      certDer = await sm2.issueCertificate({ subject, publicKey: key.publicKey, serial, notBefore, notAfter });
+      certDer = await sm2.issueCertificate({ subject, publicKey: key.publicKey, serial, notBefore, notAfter, crlUrl: `${this.baseUrl}/v1/crl/${sm2.id}` });
       chainPem = [certDer, ...sm2.chain].map(toPem).join('');
       const made = await sm2.makeSeal({ esId: sealId, name: r.name, agencyName: agency.name, certDer, notBefore, notAfter, picture: r.picture });
       ses = made.ses;
@@ -619,7 +619,7 @@ export class Registry {
         detail: { reason: action === 'reinstate' ? null : o.reason, invalidityDate: o.invalidityDate ? o.invalidityDate.toISOString() : null, note: o.note.slice(0, 500) },
       });
     });
-    await this.regenerateCrl().catch(() => undefined);
+    await this.regenerateCrl(s.caId).catch(() => undefined);
     return this.sealOut(this.store.getSeal(sealId) as SealRow);
   }
 
@@ -730,41 +730,68 @@ export class Registry {
 
   // ---------------------------------------------------------------- CRL & OCSP
 
-  /** Make, sign and store a new full CRL (crlNumber + 1). Serialised; safe to call concurrently. */
-  regenerateCrl(): Promise<CrlInfo> {
+  /** The CAs whose CRLs the registry makes and serves: the issuing CA, then the SM2 CA if configured. */
+  get crlIssuerIds(): readonly string[] {
+    return this.sm2 === null ? [this.caId] : [this.caId, this.sm2.id];
+  }
+
+  /** The Signer and certificate (DER) that sign a CA's CRLs; ERR_NOT_FOUND for an unknown CA id. */
+  private crlIssuer(caId: string): { signer: Signer; der: Uint8Array } {
+    if (caId === this.caId) return { signer: this.ca.signer, der: this.ca.der };
+    if (this.sm2 !== null && caId === this.sm2.id) return { signer: this.sm2.ca, der: this.sm2.chain[0] as Uint8Array };
+    throw new SealError('ERR_NOT_FOUND', 'no such CA');
+  }
+
+  /**
+   * Make, sign and store a new full CRL (crlNumber + 1) of a CA: the issuing CA by default, or the
+   * SM2 CA (signed SM2-with-SM3). Each CA id has its own crlNumber sequence. Serialised; safe to
+   * call concurrently. ERR_NOT_FOUND for an unknown CA id.
+   */
+  regenerateCrl(caId: string = this.caId): Promise<CrlInfo> {
+    let issuer: { signer: Signer; der: Uint8Array };
+    try {
+      issuer = this.crlIssuer(caId);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const run = async (): Promise<CrlInfo> => {
-      const prev = this.store.latestCrl(this.caId);
+      const prev = this.store.latestCrl(caId);
       const crlNumber = (prev?.crlNumber ?? 0) + 1;
       const thisUpdate = new Date(Math.floor(this.clock().getTime() / 1000) * 1000);
       const nextUpdate = new Date(thisUpdate.getTime() + (this.options.crlValidityHours ?? 24) * 3_600_000);
-      const entries = this.store.revocationsOf(this.caId).map(([serial, reason, revokedAt, inv]) => ({
+      const entries = this.store.revocationsOf(caId).map(([serial, reason, revokedAt, inv]) => ({
         serial,
         reason,
         revokedAt: new Date(revokedAt),
         invalidityDate: inv === null ? null : new Date(inv),
       }));
-      const der = await buildCrl({ signer: this.ca.signer, caCertificate: this.ca.der, crlNumber, thisUpdate, nextUpdate, entries });
-      this.store.insertCrl({ caId: this.caId, crlNumber, thisUpdate: thisUpdate.getTime(), nextUpdate: nextUpdate.getTime(), der });
-      return { caId: this.caId, crlNumber, thisUpdate: thisUpdate.toISOString(), nextUpdate: nextUpdate.toISOString(), der };
+      const der = await buildCrl({ signer: issuer.signer, caCertificate: issuer.der, crlNumber, thisUpdate, nextUpdate, entries });
+      this.store.insertCrl({ caId, crlNumber, thisUpdate: thisUpdate.getTime(), nextUpdate: nextUpdate.getTime(), der });
+      return { caId, crlNumber, thisUpdate: thisUpdate.toISOString(), nextUpdate: nextUpdate.toISOString(), der };
     };
     const p = this.crlChain.then(run, run);
     this.crlChain = p.catch(() => undefined);
     return p;
   }
 
-  /** The newest CRL of a CA (ERR_NOT_FOUND for an unknown CA id). Regenerated if past half its life. */
+  /**
+   * The newest CRL of a CA (the issuing CA by default, or the SM2 CA; ERR_NOT_FOUND for an unknown
+   * CA id). Regenerated if past half its life.
+   */
   async currentCrl(caId: string = this.caId): Promise<CrlInfo> {
-    if (caId !== this.caId) throw new SealError('ERR_NOT_FOUND', 'no such CA');
+    if (!this.crlIssuerIds.includes(caId)) throw new SealError('ERR_NOT_FOUND', 'no such CA');
     const row = this.store.latestCrl(caId);
     const now = this.clock().getTime();
-    if (row === null || now >= row.thisUpdate + (row.nextUpdate - row.thisUpdate) / 2) return this.regenerateCrl();
+    if (row === null || now >= row.thisUpdate + (row.nextUpdate - row.thisUpdate) / 2) return this.regenerateCrl(caId);
     return { caId, crlNumber: row.crlNumber, thisUpdate: iso(row.thisUpdate), nextUpdate: iso(row.nextUpdate), der: row.der };
   }
 
-  /** Regenerate the CRL every `intervalMs` (default: a quarter of its validity). Returns a stop function. */
+  /** Regenerate every CA's CRL every `intervalMs` (default: a quarter of its validity). Returns a stop function. */
   startCrlSchedule(intervalMs = ((this.options.crlValidityHours ?? 24) * 3_600_000) / 4): () => void {
     this.stopCrlSchedule();
-    this.crlTimer = setInterval(() => void this.regenerateCrl().catch(() => undefined), intervalMs);
+    this.crlTimer = setInterval(() => {
+      for (const caId of this.crlIssuerIds) void this.regenerateCrl(caId).catch(() => undefined);
+    }, intervalMs);
     this.crlTimer.unref();
     return () => this.stopCrlSchedule();
   }

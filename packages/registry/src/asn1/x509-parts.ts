@@ -34,7 +34,7 @@ export function keyIdentifier(certDer: Uint8Array): Uint8Array {
 
 export function algorithmIdentifier(req: SignRequest): Uint8Array {
   const o = oid(signatureOid(req));
-  return req.scheme === 'ECDSA' ? seq(o) : seq(o, DER_NULL);
+  return req.scheme === 'ECDSA' || req.scheme === 'SM2' ? seq(o) : seq(o, DER_NULL);
 }
 
 /** SEQUENCE { tbs, algorithm, BIT STRING signature }, the signature made by the Signer. */

@@ -6,7 +6,7 @@
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
-import { AlgorithmUnsupportedError, SealError, createSoftwareSigner, type HashAlgorithm, type SignRequest, type Signer } from '@seal/core';
+import { AlgorithmUnsupportedError, OID_SM2_WITH_SM3, SealError, createSoftwareSigner, type HashAlgorithm, type SignRequest, type Signer } from '@seal/core';
 import { ecdsaDerToRaw } from '@seal/core/asn1';
 
 type WebCrypto = NonNullable<Parameters<typeof x509.X509CertificateGenerator.create>[1]>;
@@ -74,9 +74,11 @@ const OID_BY_SIG: Record<string, string> = {
   'ECDSA/SHA-256': '1.2.840.10045.4.3.2',
   'ECDSA/SHA-384': '1.2.840.10045.4.3.3',
   'ECDSA/SHA-512': '1.2.840.10045.4.3.4',
+  // SM2-with-SM3 (GB/T 33560): the SM2 CA's CRLs (crl/build-crl.ts)
+  'SM2/SM3': OID_SM2_WITH_SM3,
 };
 
-/** The AlgorithmIdentifier OID for a scheme/hash pair (parameters absent for ECDSA, NULL for RSA). */
+/** The AlgorithmIdentifier OID for a scheme/hash pair (parameters absent for ECDSA and SM2, NULL for RSA). */
 export function signatureOid(req: SignRequest): string {
   const oid = OID_BY_SIG[`${req.scheme}/${req.hash}`];
   if (oid === undefined) throw new AlgorithmUnsupportedError(`no OID for ${req.scheme} with ${req.hash}`);

@@ -2,17 +2,26 @@
  * SM2 seals issued by the registry (issue 9): SM2 key in the software key store, certificate by
  * the SM2 issuing CA (checked with `openssl verify` and its SM2 distinguishing ID), v4 SES_Seal by
  * the seal maker (our verifier, plus the maker's signature with `openssl pkeyutl`), picture,
- * and an SM2 Signer from getSealSigner that seals a PDF our verifier accepts.
+ * and an SM2 Signer from getSealSigner that seals a PDF our verifier accepts. Revocation: the seal
+ * certificate names the SM2 CA's CRL (`openssl x509 -text`); revoking the seal issues a new CRL of
+ * the SM2 CA listing it with its reason, signed SM2-with-SM3 (our verifier, `openssl crl -text`, and
+ * the signature over the TBSCertList with `openssl pkeyutl` and the SM2 distinguishing ID).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
+import 'reflect-metadata';
+import * as x509 from '@peculiar/x509';
 import {
+  checkSm2CrlRevocation,
   createSm2TestPki,
   decodeSesSeal,
+  parseSm2Certificate,
+  parseSm2Crl,
   sm2CertificateToPem,
+  verifySm2CrlSignature,
   signPdf,
   verifyPdf,
   verifySesSeal,
@@ -131,6 +140,76 @@ describe('SM2 seals from the registry', () => {
     writeFileSync(join(dir, 'sig.bin'), decoded.signature);
     const r = spawnSync('openssl', ['pkeyutl', '-verify', '-rawin', '-digest', 'sm3', '-pubin', '-inkey', join(dir, 'maker.pub.pem'), '-pkeyopt', 'distid:1234567812345678', '-in', join(dir, 'tbs.bin'), '-sigfile', join(dir, 'sig.bin')], { encoding: 'utf8' });
     expect(r.stdout).toContain('Signature Verified Successfully');
+  });
+
+  it('an SM2 seal certificate names the SM2 CA CRL; revoking the seal puts it on a new SM2-signed CRL (own crlNumber sequence)', async () => {
+    const mainBefore = await reg.currentCrl();
+    const first = await reg.currentCrl('sm2-ca');
+    expect(first.caId).toBe('sm2-ca');
+    expect(parseSm2Crl(first.der).revoked).toEqual([]);
+    const req = reg.requestSeal(operator, { agencyId, kind: 'finance', name: 'Finance seal', algorithm: 'SM2' });
+    reg.approveRequest(officer, req.id);
+    const seal = await reg.issueSeal(officer, req.id);
+    const certDer = (await reg.getSealSigner(operator, seal.id)).certificateChain[0]!;
+    const cdp = new x509.X509Certificate(Uint8Array.from(certDer)).getExtension(x509.CRLDistributionPointsExtension);
+    const urls = cdp?.distributionPoints.flatMap((d) => d.distributionPoint?.fullName?.map((n) => n.uniformResourceIdentifier) ?? []);
+    expect(urls).toEqual(['http://127.0.0.1:8080/v1/crl/sm2-ca']);
+
+    const cert = parseSm2Certificate(certDer);
+    const root = parseSm2Certificate(pki.rootCert);
+    expect(checkSm2CrlRevocation(cert, root, [first.der], new Date()).status).toBe('good');
+
+    await reg.revokeSeal(officer, seal.id, { reason: 'keyCompromise' });
+    const after = await reg.currentCrl('sm2-ca');
+    expect(after.crlNumber).toBeGreaterThan(first.crlNumber);
+    const crl = parseSm2Crl(after.der);
+    expect(crl.signatureAlgorithm).toBe('1.2.156.10197.1.501');
+    expect(crl.revoked.map((e) => [e.serialNumber.replace(/^0+/, ''), e.reason])).toEqual([[seal.serial.replace(/^0+/, ''), 'keyCompromise']]);
+    expect(verifySm2CrlSignature(crl, root)).toBe(true);
+    const tampered = Uint8Array.from(after.der);
+    const serialAt = Buffer.from(tampered).indexOf(Buffer.from(seal.serial, 'hex'));
+    expect(serialAt).toBeGreaterThan(0);
+    tampered[serialAt + 3] = tampered[serialAt + 3]! ^ 1; // another serial in the signed list
+    expect(verifySm2CrlSignature(parseSm2Crl(tampered), root)).toBe(false);
+    const status = checkSm2CrlRevocation(cert, root, [after.der], new Date());
+    expect(status).toMatchObject({ status: 'revoked', reason: 'keyCompromise', source: 'crl' });
+    expect(reg.lookupSealBySerial(seal.serial, 'sm2-ca')?.revocation?.reason).toBe('keyCompromise');
+
+    // the main CA's CRL sequence is untouched and does not list the SM2 serial
+    const mainAfter = await reg.currentCrl();
+    expect(mainAfter.crlNumber).toBe(mainBefore.crlNumber);
+    expect(Buffer.from(mainAfter.der).includes(Buffer.from(seal.serial, 'hex'))).toBe(false);
+    await expect(reg.currentCrl('no-such-ca')).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
+    await expect(reg.regenerateCrl('no-such-ca')).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
+
+    if (!HAVE_OPENSSL) return;
+    const dir = tmp.dir;
+    const leaf = join(dir, 'revoked-leaf.pem');
+    writeFileSync(leaf, sm2CertificateToPem(certDer));
+    const certText = execFileSync('openssl', ['x509', '-in', leaf, '-noout', '-text'], { encoding: 'utf8' });
+    expect(certText).toContain('X509v3 CRL Distribution Points');
+    expect(certText).toContain('URI:http://127.0.0.1:8080/v1/crl/sm2-ca');
+    const crlFile = join(dir, 'sm2.crl');
+    writeFileSync(crlFile, after.der);
+    const text = execFileSync('openssl', ['crl', '-in', crlFile, '-inform', 'DER', '-noout', '-text'], { encoding: 'utf8' });
+    expect(text).toContain('SM2-with-SM3');
+    expect(text).toContain(`Serial Number: ${seal.serial.toUpperCase()}`);
+    expect(text).toContain('Key Compromise');
+    expect(text).toMatch(new RegExp(`X509v3 CRL Number: \\n\\s+${after.crlNumber}\\n`));
+    // the SM2 signature over the TBSCertList, checked by OpenSSL with the default distinguishing ID
+    // (`openssl crl -verify` cannot: OpenSSL 3.0 sets no SM2 ID there and answers "verify failure")
+    writeFileSync(join(dir, 'ca.pem'), sm2CertificateToPem(pki.rootCert));
+    execFileSync('openssl', ['x509', '-in', join(dir, 'ca.pem'), '-pubkey', '-noout', '-out', join(dir, 'ca.pub.pem')]);
+    const verifyTbs = (tbs: Uint8Array): string => {
+      writeFileSync(join(dir, 'crl-tbs.bin'), tbs);
+      writeFileSync(join(dir, 'crl-sig.bin'), crl.signature);
+      const r = spawnSync('openssl', ['pkeyutl', '-verify', '-rawin', '-digest', 'sm3', '-pubin', '-inkey', join(dir, 'ca.pub.pem'), '-pkeyopt', 'distid:1234567812345678', '-in', join(dir, 'crl-tbs.bin'), '-sigfile', join(dir, 'crl-sig.bin')], { encoding: 'utf8' });
+      return `${r.stdout}${r.stderr}`;
+    };
+    expect(verifyTbs(crl.tbs)).toContain('Signature Verified Successfully');
+    const badTbs = Uint8Array.from(crl.tbs);
+    badTbs[badTbs.length - 1] = badTbs[badTbs.length - 1]! ^ 1;
+    expect(verifyTbs(badTbs)).not.toContain('Signature Verified Successfully');
   });
 
   it('without an SM2 CA, an SM2 request is refused with ERR_ALG_UNSUPPORTED', async () => {

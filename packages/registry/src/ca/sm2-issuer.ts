@@ -2,7 +2,8 @@
  * The registry's SM2 side (issue 9): an SM2 issuing CA that certifies SM2 seal keys
  * (issueSm2Certificate, SM2-with-SM3) and the seal maker that makes the GB/T 38540 v4 SES_Seal
  * of every SM2 seal (maker = this CA's seal-maker certificate; picture, validity, the seal
- * certificate in the cert list).
+ * certificate in the cert list). The registry signs this CA's CRLs with `ca` too (crl/build-crl.ts);
+ * seal certificates name them in their CRL distribution point.
  *
  *   const sm2 = loadSm2Issuer({ ca: { certPem, keyPem }, sealMaker: { certPem, keyPem }, id: 'sm2-ca' });
  *   const certDer = await sm2.issueCertificate({ subject, publicKey, serial, notBefore, notAfter });
@@ -23,6 +24,8 @@ import {
   type Signer,
 } from '@seal/core';
 import type { KeyObject } from 'node:crypto';
+import 'reflect-metadata';
+import * as x509 from '@peculiar/x509';
 
 export type Sm2SignerSource = { certPem: string; keyPem: string; keyPassword?: string } | { signer: Signer };
 
@@ -44,6 +47,12 @@ export interface IssueSm2SealCertificateOptions {
   serial: string;
   notBefore: Date;
   notAfter: Date;
+  /**
+   * Where relying parties fetch this CA's CRL (the registry passes `${baseUrl}/v1/crl/${id}`):
+   * written as the certificate's CRL distribution point (RFC 5280 4.2.1.13). No OCSP URL: the
+   * registry's OCSP responder answers for the main issuing CA only.
+   */
+  crlUrl?: string;
 }
 
 export interface MakeSm2SealOptions {
@@ -113,9 +122,10 @@ export class Sm2Issuer {
     return this.ca.certificateChain;
   }
 
-  /** Issue an SM2 seal certificate (digitalSignature + nonRepudiation), signed SM2-with-SM3. */
+  /** Issue an SM2 seal certificate (digitalSignature + nonRepudiation, CRL DP if given), signed SM2-with-SM3. */
   async issueCertificate(o: IssueSm2SealCertificateOptions): Promise<Uint8Array> {
     if (!/^[0-9a-f]+$/.test(o.serial)) throw new SealError('ERR_INPUT_INVALID', 'bad serial');
+    if (o.crlUrl !== undefined && !/^https?:\/\/[\x21-\x7e]+$/.test(o.crlUrl)) throw new SealError('ERR_INPUT_INVALID', 'bad CRL URL');
     const rdn = (s: string): string => s.replace(/([,+"\\<>;=#])/g, '\\$1');
     const subject = [`CN=${rdn(o.subject.commonName)}`, ...(o.subject.organizationalUnit ? [`OU=${rdn(o.subject.organizationalUnit)}`] : []), `O=${rdn(o.subject.organization)}`, 'C=CN'].join(', ');
     return issueSm2Certificate({
@@ -125,6 +135,7 @@ export class Sm2Issuer {
       notBefore: o.notBefore,
       notAfter: o.notAfter,
       serialNumber: Uint8Array.from(Buffer.from(o.serial.length % 2 ? `0${o.serial}` : o.serial, 'hex')),
+      ...(o.crlUrl === undefined ? {} : { extraExtensions: [new Uint8Array(new x509.CRLDistributionPointsExtension([o.crlUrl]).rawData)] }),
     });
   }
 

@@ -1,9 +1,10 @@
 /**
  * Full X.509 v2 CRLs (RFC 5280 5.1), encoded by hand so that 100,000 entries take well under
- * a second, and signed by the issuing CA's Signer. Extensions: authorityKeyIdentifier and
+ * a second, and signed by the issuing CA's Signer: RSA or ECDSA for the main issuing CA, SM2-with-SM3
+ * for the SM2 CA (issue 9). Extensions: authorityKeyIdentifier and
  * cRLNumber; per entry reasonCode (omitted for unspecified, as 5.3.1 asks) and invalidityDate.
  */
-import type { Signer } from '@seal/core';
+import type { SignRequest, Signer } from '@seal/core';
 import { TAG, concat, ctx, enumerated, integer, octetString, oid, seq, tlv, x509Time } from '@seal/core/asn1';
 import { algorithmIdentifier, keyIdentifier, signStructure, subjectDer } from '../asn1/x509-parts.js';
 import { signatureParams } from '../ca/issuing-ca.js';
@@ -138,8 +139,13 @@ export function encodeEntries(entries: Iterable<CrlEntry>): Uint8Array {
   return out.subarray(0, o);
 }
 
+/** The signature of a CRL: SM2-with-SM3 for an SM2 CA (with the default distinguishing ID), else signatureParams. */
+function crlSignature(signer: Signer): SignRequest {
+  return signer.keyType === 'SM2' ? { scheme: 'SM2', hash: 'SM3' } : signatureParams(signer);
+}
+
 export async function buildCrl(o: BuildCrlOptions): Promise<Uint8Array> {
-  const req = signatureParams(o.signer);
+  const req = crlSignature(o.signer);
   const entries = encodeEntries(o.entries);
   const crlExtensions = ctx(
     0,
