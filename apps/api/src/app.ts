@@ -30,6 +30,8 @@ export interface RouteContext {
   limits: ApiLimits;
   /** The issuing CA's subject, normalised (see normaliseDn). */
   caSubject: string;
+  /** The SM2 CA's subject, normalised, when the registry has one (SM2 seals, issue 9). */
+  sm2CaSubject: string | null;
   /** In-process engine for small JSON seals: one signature costs less than a trip to a worker. */
   inline: EnginePort;
 }
@@ -112,6 +114,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     deps: { ...deps, engine: withLtvMaterial(deps.engine, deps) },
     limits,
     caSubject: normaliseDn(new X509Certificate(deps.registry.caCertificatePem).subject),
+    sm2CaSubject: deps.registry.sm2 === null ? null : normaliseDn(new X509Certificate(deps.registry.sm2.chain[0] as Uint8Array).subject),
     inline: createLocalEngine(deps.baseUrl === undefined ? {} : { baseUrl: deps.baseUrl }),
   };
   await app.register(healthRoutes, ctx);

@@ -3,14 +3,16 @@
  * maker from scripts/dev-pki-sm2.ts); an SM2 seal issued by the registry seals an OFD
  * (POST /v1/seals/{id}/ofd) and a PDF (POST /v1/seals/{id}/pdf); both uses are in the usage log;
  * POST /v1/verify/ofd checks the result (and a tampered copy fails); the PDF's GM/T 0010 CMS
- * passes our verifier and qpdf.
+ * passes our verifier and qpdf. Revocation: GET /v1/crl/{sm2CaId} serves the SM2 CA's CRL (DER,
+ * SM2-signed); a revoked SM2 seal shows as revoked in /v1/verify/ofd (from that CRL) and in the
+ * registry view of /v1/verify/pdf.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readOfdZip, verifyPdf, writeOfdZip } from '@seal/core';
+import { parseSm2Certificate, parseSm2Crl, readOfdZip, verifyPdf, verifySm2CrlSignature, writeOfdZip } from '@seal/core';
 import { corpusOrReport, corpusPath } from '../../../../test-support/corpus.js';
 import { startHarness, type Harness } from '../testing/harness.js';
 
@@ -83,6 +85,43 @@ describe.runIf(HAVE)('SM2 seals through the API', () => {
     expect(r.valid).toBe(true);
     writeFileSync(join(dir, 'sm2.pdf'), out);
     expect(spawnSync('qpdf', ['--check', join(dir, 'sm2.pdf')]).status).toBe(0);
+  });
+
+  it('GET /v1/crl/{sm2CaId} serves the SM2 CA CRL; a revoked SM2 seal shows as revoked in /v1/verify/ofd and /v1/verify/pdf', async () => {
+    const reg = h.server.registry;
+    const sm2 = reg.sm2!;
+    const a = h.creds.agencies[0]!;
+    const operator = await reg.authenticate(a.keys.operator);
+    const officer = await reg.authenticate(a.keys.officer);
+    const req = reg.requestSeal(operator, { agencyId: a.id, kind: 'finance', name: 'SM2 seal to revoke', algorithm: 'SM2' });
+    reg.approveRequest(officer, req.id);
+    const seal = await reg.issueSeal(officer, req.id);
+    const ofd = new Uint8Array(readFileSync(corpusPath('cn/ofd/helloworld-unsigned.ofd')));
+    const sealedOfd = new Uint8Array((await post(`/v1/seals/${seal.id}/ofd`, ofd, 'application/ofd', operatorKey)).rawPayload);
+    const sealedPdf = await post(`/v1/seals/${seal.id}/pdf`, new Uint8Array(readFileSync(corpusPath('pdf/unsigned/contributing-skia.pdf'))), 'application/pdf', operatorKey);
+    expect(sealedPdf.statusCode).toBe(200);
+    type OfdReport = { signatures: { revocation: { status: string; reason: string | null } }[] };
+    const before = (await post('/v1/verify/ofd', sealedOfd, 'application/ofd')).json() as OfdReport;
+    expect(before.signatures[0]!.revocation.status).toBe('good');
+
+    await reg.revokeSeal(officer, seal.id, { reason: 'affiliationChanged' });
+    const res = await h.server.app.inject({ method: 'GET', url: `/v1/crl/${sm2.id}` });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('application/pkix-crl');
+    const crl = parseSm2Crl(new Uint8Array(res.rawPayload));
+    expect(crl.signatureAlgorithm).toBe('1.2.156.10197.1.501');
+    expect(verifySm2CrlSignature(crl, parseSm2Certificate(sm2.chain[0]!))).toBe(true);
+    expect(crl.revoked.find((e) => e.serialNumber.replace(/^0+/, '') === seal.serial.replace(/^0+/, ''))?.reason).toBe('affiliationChanged');
+    expect((await h.server.app.inject({ method: 'GET', url: `/v1/crl/${sm2.id}.crl` })).statusCode).toBe(200);
+    expect((await h.server.app.inject({ method: 'GET', url: '/v1/crl/no-such-ca' })).statusCode).toBe(404);
+
+    const after = (await post('/v1/verify/ofd', sealedOfd, 'application/ofd')).json() as OfdReport;
+    expect(after.signatures[0]!.revocation).toMatchObject({ status: 'revoked', reason: 'affiliationChanged' });
+    const pdfRes = await post('/v1/verify/pdf', new Uint8Array(sealedPdf.rawPayload), 'application/pdf');
+    expect(pdfRes.statusCode).toBe(200);
+    const view = (pdfRes.json() as { registry: { seal: { id: string } | null; status: { state: string; reason: string | null } | null }[] }).registry[0]!;
+    expect(view.seal?.id).toBe(seal.id);
+    expect(view.status).toMatchObject({ state: 'revoked', reason: 'affiliationChanged' });
   });
 
   it('refuses OFD sealing with a non-SM2 seal, without a key, and an empty or non-OFD body', async () => {

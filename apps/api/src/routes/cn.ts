@@ -4,7 +4,8 @@
  *                          with the seal's SM2 key and its GB/T 38540 v4 SES_Seal (signOfd); operators
  *                          only; the use is in the usage log (documentKind 'ofd') before the answer.
  *   POST /verify/ofd       verifyOfd: a VerificationReport per signature; the registry's SM2 CA (when
- *                          configured) is the trust anchor. Anonymous, like the other verify routes.
+ *                          configured) is the trust anchor and its current CRL the revocation data
+ *                          (a revoked SM2 seal shows as revoked). Anonymous, like the other verify routes.
  * PDF sealing with an SM2 seal needs nothing here: POST /seals/{id}/pdf signs with the seal's SM2
  * Signer and writes a GM/T 0010 CMS (core/src/cn/gm-cms.ts).
  */
@@ -100,8 +101,10 @@ export async function cnRoutes(app: FastifyInstance, opts: RouteContext): Promis
     },
     async (request) => {
       const ofd = body(request.body);
-      const anchors = registry.sm2 ? [registry.sm2.chain[registry.sm2.chain.length - 1]!] : [];
-      return verifyOfd(ofd, { trustAnchors: anchors });
+      const sm2 = registry.sm2;
+      if (sm2 === null) return verifyOfd(ofd, { trustAnchors: [] });
+      const crl = await registry.currentCrl(sm2.id);
+      return verifyOfd(ofd, { trustAnchors: [sm2.chain[sm2.chain.length - 1]!], crls: [crl.der] });
     },
   );
 }

@@ -1,5 +1,5 @@
 /**
- * PKI endpoints: CRLs (DER), OCSP (RFC 6960 over HTTP, POST and GET), time stamps (RFC 3161).
+ * PKI endpoints: CRLs (DER; of the issuing CA and, when configured, the SM2 CA), OCSP (RFC 6960 over HTTP, POST and GET), time stamps (RFC 3161).
  * Public: relying parties fetch them from the URLs in the seal certificates.
  */
 import type { FastifyInstance } from 'fastify';
@@ -19,14 +19,14 @@ export async function pkiRoutes(app: FastifyInstance, opts: RouteContext): Promi
     {
       schema: {
         tags: ['pki'],
-        summary: 'Current CRL of an issuing CA (DER)',
+        summary: 'Current CRL of an issuing CA (DER): the main issuing CA, or the SM2 CA (SM2-with-SM3)',
         params: { type: 'object', required: ['caId'], properties: { caId: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,128}$' } } },
         response: { 200: der('application/pkix-crl', 'DER CRL'), ...problems },
       },
     },
     async (request, reply) => {
       const caId = request.params.caId.replace(/\.crl$/, '');
-      if (caId !== registry.caId) throw notFound('CA');
+      if (!registry.crlIssuerIds.includes(caId)) throw notFound('CA');
       const crl = await registry.currentCrl(caId);
       return reply.type('application/pkix-crl').header('cache-control', 'max-age=60').send(Buffer.from(crl.der));
     },

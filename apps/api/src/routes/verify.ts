@@ -12,11 +12,15 @@ import { checkDepth } from './sealing.js';
 const problems = { 400: { $ref: 'Problem#' }, 413: { $ref: 'Problem#' }, 415: { $ref: 'Problem#' }, 429: { $ref: 'Problem#' }, 503: { $ref: 'Problem#' } };
 
 /**
- * Whether a signer's issuer name is our issuing CA's subject. Serial numbers are only unique per
- * issuer: without this check a foreign certificate with a copied serial would borrow our seal's name.
+ * Which of our CAs (the issuing CA or the SM2 CA) a signer's issuer name is, by its id; null for
+ * others. Serial numbers are only unique per issuer: without this check a foreign certificate with
+ * a copied serial would borrow our seal's name.
  */
-function issuedByUs(ctx: RouteContext, issuer: string): boolean {
-  return normaliseDn(issuer) === ctx.caSubject;
+function ourCaId(ctx: RouteContext, issuer: string): string | null {
+  const dn = normaliseDn(issuer);
+  if (dn === ctx.caSubject) return ctx.deps.registry.caId;
+  const sm2 = ctx.deps.registry.sm2;
+  return sm2 !== null && dn === ctx.sm2CaSubject ? sm2.id : null;
 }
 
 export function normaliseDn(dn: string): string {
@@ -28,18 +32,24 @@ export function normaliseDn(dn: string): string {
     .join(',');
 }
 
-/** Trust anchors plus the registry's current CRL: a revocation shows in the next verification. */
+/**
+ * Trust anchors plus the registry's current CRLs (the issuing CA's, and the SM2 CA's when there is
+ * one): a revocation shows in the next verification.
+ */
 export async function trustFor(ctx: RouteContext): Promise<TrustInput> {
-  const crl = await ctx.deps.registry.currentCrl();
+  const registry = ctx.deps.registry;
+  const crls: Uint8Array[] = [];
+  for (const caId of registry.crlIssuerIds) crls.push((await registry.currentCrl(caId)).der);
   const extra = ctx.deps.extraCrls ? await ctx.deps.extraCrls() : [];
-  return { trustAnchors: [...ctx.deps.trustAnchors], crls: [crl.der, ...extra] };
+  return { trustAnchors: [...ctx.deps.trustAnchors], crls: [...crls, ...extra] };
 }
 
 export async function registryViews(ctx: RouteContext, report: VerificationReport): Promise<RegistryView[]> {
   const views: RegistryView[] = [];
   for (const [i, sig] of report.signatures.entries()) {
     const signer = sig.signer;
-    const status = signer && issuedByUs(ctx, signer.issuer) ? ctx.deps.registry.lookupSealBySerial(signer.serialNumber) : null;
+    const caId = signer ? ourCaId(ctx, signer.issuer) : null;
+    const status = signer && caId !== null ? ctx.deps.registry.lookupSealBySerial(signer.serialNumber, caId) : null;
     if (status === null) {
       views.push({ signature: i, seal: null, agency: null, status: null });
       continue;
