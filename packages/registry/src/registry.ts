@@ -238,7 +238,7 @@ export class Registry {
   /**
    * Fail closed at open: the CA may sign certificates and CRLs, its key matches its certificate,
    * and the OCSP responder is a delegated responder of this CA (EKU OCSPSigning, issued by it,
-   * key matching).
+   * key matching). With the `sm2` option, the SM2 CA's and seal maker's keys match theirs too.
    */
   private async checkIdentities(): Promise<void> {
     const bad = (m: string): SealError => new SealError('ERR_CERT_INVALID', m);
@@ -261,6 +261,8 @@ export class Registry {
       const ok = cryptoVerify(req.hash === 'SHA-384' ? 'sha384' : 'sha256', probe, { key: pub, dsaEncoding: 'der' }, sig);
       if (!ok) throw new SealError('ERR_KEY_MISMATCH', `the ${who} key does not match its certificate`);
     }
+    // the SM2 CA signs CRLs and certificates, its seal maker SES_Seals: same probe (ca/sm2-issuer.ts)
+    if (this.sm2 !== null) await this.sm2.checkKeys();
   }
 
   // ---------------------------------------------------------------- accounts & agencies

@@ -8,7 +8,7 @@
  * the signature over the TBSCertList with `openssl pkeyutl` and the SM2 distinguishing ID).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
@@ -16,7 +16,9 @@ import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import {
   checkSm2CrlRevocation,
+  createSm2Signer,
   createSm2TestPki,
+  generateSm2KeyPair,
   decodeSesSeal,
   parseSm2Certificate,
   parseSm2Crl,
@@ -158,7 +160,14 @@ describe('SM2 seals from the registry', () => {
     const cert = parseSm2Certificate(certDer);
     const root = parseSm2Certificate(pki.rootCert);
     expect(checkSm2CrlRevocation(cert, root, [first.der], new Date()).status).toBe('good');
+    // a PDF sealed before the revocation: verifyPdf with the SM2 root and the registry's SM2 CRL
+    const pdf = await signPdf(minimalPdf(), await reg.getSealSigner(operator, seal.id), { signingTime: new Date() });
+    const ok = (await verifyPdf(pdf, { trustAnchors: [pki.rootCert], crls: [first.der] })).signatures[0]!;
+    expect(ok.indication).toBe('TOTAL_PASSED');
+    expect(ok.revocation).toMatchObject({ status: 'good', source: 'crl' });
 
+    // CRL and signing times have whole seconds: revoke in a later second than the PDF's signing time
+    await new Promise((r) => setTimeout(r, 1100));
     await reg.revokeSeal(officer, seal.id, { reason: 'keyCompromise' });
     const after = await reg.currentCrl('sm2-ca');
     expect(after.crlNumber).toBeGreaterThan(first.crlNumber);
@@ -174,6 +183,10 @@ describe('SM2 seals from the registry', () => {
     const status = checkSm2CrlRevocation(cert, root, [after.der], new Date());
     expect(status).toMatchObject({ status: 'revoked', reason: 'keyCompromise', source: 'crl' });
     expect(reg.lookupSealBySerial(seal.serial, 'sm2-ca')?.revocation?.reason).toBe('keyCompromise');
+    const revoked = (await verifyPdf(pdf, { trustAnchors: [pki.rootCert], crls: [after.der] })).signatures[0]!;
+    expect(revoked.revocation).toMatchObject({ status: 'revoked', reason: 'keyCompromise', source: 'crl' });
+    expect(revoked.indication).toBe('INDETERMINATE');
+    expect(revoked.subIndication).toBe('REVOKED_NO_POE');
 
     // the main CA's CRL sequence is untouched and does not list the SM2 serial
     const mainAfter = await reg.currentCrl();
@@ -231,5 +244,36 @@ describe('SM2 seals from the registry', () => {
     const other = await createSm2TestPki();
     expect(() => new Sm2Issuer({ ca: { signer: pki.root }, sealMaker: { signer: other.maker } })).toThrow(/not issued by the SM2 issuing CA/);
     expect(() => new Sm2Issuer({ ca: { signer: pki.holder }, sealMaker: { signer: pki.maker } })).toThrow(/not a CA/);
+  });
+
+  it('refuses at open an SM2 CA or seal maker whose key does not match its certificate (ERR_KEY_MISMATCH)', async () => {
+    const stranger = generateSm2KeyPair().privateKey;
+    const badCa = new Sm2Issuer({ ca: { signer: createSm2Signer(stranger, [pki.rootCert]) }, sealMaker: { signer: pki.maker } });
+    await expect(badCa.checkKeys()).rejects.toMatchObject({ code: 'ERR_KEY_MISMATCH' });
+    const badMaker = new Sm2Issuer({ ca: { signer: pki.root }, sealMaker: { signer: createSm2Signer(stranger, [pki.makerCert, pki.rootCert]) } });
+    await expect(badMaker.checkKeys()).rejects.toMatchObject({ code: 'ERR_KEY_MISMATCH' });
+    await expect(new Sm2Issuer({ ca: { signer: pki.root }, sealMaker: { signer: pki.maker } }).checkKeys()).resolves.toBeUndefined();
+    await expect(openDevRegistry(join(tmp.dir, 'bad-ca.db'), { sm2: { ca: { signer: createSm2Signer(stranger, [pki.rootCert]) }, sealMaker: { signer: pki.maker } } })).rejects.toMatchObject({
+      code: 'ERR_KEY_MISMATCH',
+    });
+  });
+
+  it.runIf(HAVE_OPENSSL)('refuses an SM2 CA whose keyUsage lacks cRLSign (made by openssl)', () => {
+    const dir = tmp.dir;
+    const key = join(dir, 'nocrl.key.pem');
+    const cert = join(dir, 'nocrl.pem');
+    execFileSync('openssl', ['ecparam', '-genkey', '-name', 'SM2', '-noout', '-out', key]);
+    execFileSync('openssl', ['pkcs8', '-topk8', '-nocrypt', '-in', key, '-out', `${key}.p8`]);
+    const args = ['req', '-x509', '-new', '-key', `${key}.p8`, '-sm3', '-sigopt', 'distid:1234567812345678', '-subj', '/CN=No CRL SM2 CA/C=CN', '-days', '30', '-out', cert];
+    execFileSync('openssl', [...args, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign']);
+    const text = execFileSync('openssl', ['x509', '-in', cert, '-noout', '-text'], { encoding: 'utf8' });
+    expect(text).toContain('Certificate Sign');
+    expect(text).not.toContain('CRL Sign');
+    const ca = { certPem: readFileSync(cert, 'utf8'), keyPem: readFileSync(`${key}.p8`, 'utf8') };
+    expect(() => new Sm2Issuer({ ca, sealMaker: { signer: pki.maker } })).toThrow(/may not sign CRLs/);
+    // the same with cRLSign gets past that check (and stops at the seal maker, issued by another CA)
+    execFileSync('openssl', [...args, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+    const withCrl = { certPem: readFileSync(cert, 'utf8'), keyPem: readFileSync(`${key}.p8`, 'utf8') };
+    expect(() => new Sm2Issuer({ ca: withCrl, sealMaker: { signer: pki.maker } })).toThrow(/not issued by the SM2 issuing CA/);
   });
 });

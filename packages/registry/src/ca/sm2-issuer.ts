@@ -20,10 +20,11 @@ import {
   loadSignerFromPem,
   parseSm2Certificate,
   renderSealPng,
+  sm2Verify,
   verifySm2CertificateSignature,
   type Signer,
 } from '@seal/core';
-import type { KeyObject } from 'node:crypto';
+import { randomBytes, type KeyObject } from 'node:crypto';
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 
@@ -111,10 +112,27 @@ export class Sm2Issuer {
     this.maker = loadSm2Signer(options.sealMaker, 'seal maker');
     const ca = parseSm2Certificate(this.ca.certificateChain[0]!);
     if (!ca.isCa || ca.keyCertSign === false) throw new SealError('ERR_CERT_INVALID', 'the SM2 issuing CA certificate is not a CA that may sign certificates');
+    // the registry signs this CA's CRLs with its key: keyUsage, when present, must allow it
+    const ku = new x509.X509Certificate(Uint8Array.from(ca.der)).getExtension(x509.KeyUsagesExtension);
+    if (ku !== null && (ku.usages & x509.KeyUsageFlags.cRLSign) === 0) throw new SealError('ERR_CERT_INVALID', 'the SM2 issuing CA may not sign CRLs');
     const maker = parseSm2Certificate(this.maker.certificateChain[0]!);
     if (!verifySm2CertificateSignature(maker, ca)) throw new SealError('ERR_CERT_INVALID', 'the seal-maker certificate is not issued by the SM2 issuing CA');
     this.notBefore = ca.notBefore;
     this.notAfter = ca.notAfter;
+  }
+
+  /**
+   * Fail closed before use (the registry calls it at open): the CA's and the seal maker's keys
+   * match their certificates, by a probe signature each checked with the certificate's SM2 key.
+   * ERR_KEY_MISMATCH otherwise.
+   */
+  async checkKeys(): Promise<void> {
+    for (const [who, signer] of [['SM2 issuing CA', this.ca], ['seal maker', this.maker]] as const) {
+      const point = parseSm2Certificate(signer.certificateChain[0]!).sm2PublicKey;
+      const probe = new Uint8Array(randomBytes(32));
+      const sig = await signer.sign(probe, { scheme: 'SM2', hash: 'SM3' });
+      if (point === null || !sm2Verify(probe, sig, point)) throw new SealError('ERR_KEY_MISMATCH', `the ${who} key does not match its certificate`);
+    }
   }
 
   /** The CA's chain (DER): the CA certificate, then its issuers. */
