@@ -83,8 +83,30 @@ function certSignedBy(cert: CertInfo, issuer: CertInfo): boolean {
 
 /** Is the response authentic for certificates issued by `issuer` at time `at`? */
 export function ocspAuthenticFor(o: ParsedOcsp, issuer: CertInfo, at: Date): boolean {
+  void at;
+  return ocspSignerFor(o, issuer) !== null;
+}
+
+/**
+ * Who signed the response for certificates issued by `issuer`: the issuer itself, or a delegated
+ * responder certificate from the response (EKU OCSPSigning, issued by `issuer`, valid when the
+ * response was produced); null when neither did. Memoised per response and issuer.
+ */
+export function ocspSignerFor(o: ParsedOcsp, issuer: CertInfo): CertInfo | null {
+  let m = signerCache.get(o.basic);
+  if (!m) signerCache.set(o.basic, (m = new Map()));
+  const hit = m.get(issuer.fingerprint);
+  if (hit !== undefined) return hit;
+  const found = findSigner(o, issuer);
+  m.set(issuer.fingerprint, found);
+  return found;
+}
+
+const signerCache = new WeakMap<pkijs.BasicOCSPResponse, Map<string, CertInfo | null>>();
+
+function findSigner(o: ParsedOcsp, issuer: CertInfo): CertInfo | null {
   const respId = o.basic.tbsResponseData.responderID;
-  if (responderMatches(respId, issuer) && signedBy(o, issuer)) return true;
+  if (responderMatches(respId, issuer) && signedBy(o, issuer)) return issuer;
   for (const c of o.basic.certs ?? []) {
     let rc: CertInfo;
     try {
@@ -97,11 +119,21 @@ export function ocspAuthenticFor(o: ParsedOcsp, issuer: CertInfo, at: Date): boo
     if (rc.keyUsage && !rc.keyUsage.has('digitalSignature') && !rc.keyUsage.has('nonRepudiation')) continue;
     const t = o.producedAt.getTime();
     if (t < rc.notBefore.getTime() - 1000 || t > rc.notAfter.getTime() + 1000) continue;
-    void at;
     if (!certSignedBy(rc, issuer)) continue;
-    if (signedBy(o, rc)) return true;
+    if (signedBy(o, rc)) return rc;
   }
-  return false;
+  return null;
+}
+
+/** The delegated responder certificate that signed the response (null when the issuer signed it itself, or nobody valid did). */
+export function ocspDelegatedResponder(o: ParsedOcsp, issuer: CertInfo): CertInfo | null {
+  const s = ocspSignerFor(o, issuer);
+  return s && s.fingerprint !== issuer.fingerprint ? s : null;
+}
+
+/** RFC 6960 4.2.2.2.1: an OCSP signing certificate with id-pkix-ocsp-nocheck is not checked for revocation. */
+export function hasOcspNoCheck(c: CertInfo): boolean {
+  return (c.extKeyUsage ?? []).includes(EKU.ocspSigning) && (c.pkijs.extensions ?? []).some((e) => e.extnID === '1.3.6.1.5.5.7.48.1.5');
 }
 
 /** Check `cert` (issued by `issuer`) in the response for validation time `at`; null when it does not apply. */

@@ -7,14 +7,23 @@
 import type { Indication, RevocationSummary, SubIndication } from '../report/index.js';
 import { AlgorithmPolicyError, checkKey, resolveSignatureAlgorithm, toKeyObject, verifySignature } from './algorithms.js';
 import { OID_SM2_WITH_SM3 } from '../cn/sm2.js';
-import { EKU, parseCertificate, namesEqual, type CertInfo, type KeyUsageName } from './cert.js';
+import { parseCertificate, namesEqual, type CertInfo, type KeyUsageName } from './cert.js';
 import { checkCrl, parseCrl, type ParsedCrl } from './crl.js';
-import { buildOcspRequest, checkOcsp, parseOcspResponse, type ParsedOcsp } from './ocsp.js';
+import { buildOcspRequest, checkOcsp, hasOcspNoCheck, parseOcspResponse, type ParsedOcsp } from './ocsp.js';
+import { checkOcspResponder } from './ocsp-responder.js';
+
+/** A caIssuers answer, or why there is none (shown to the user: no secrets in it). */
+export type CaIssuersFetchResult = { ok: true; bytes: Uint8Array } | { ok: false; reason: string };
 
 /** Fetches revocation data online. Must honour its own short timeout and resolve null when unreachable. */
 export interface RevocationFetcher {
   fetchCrl(url: string): Promise<Uint8Array | null>;
   fetchOcsp(url: string, request: Uint8Array): Promise<Uint8Array | null>;
+  /**
+   * GET an AIA caIssuers URL (RFC 5280 4.2.2.1), same timeout and size limits; never throws.
+   * Optional: without it, missing issuers are not fetched (pki/ca-issuers).
+   */
+  fetchCaIssuers?(url: string): Promise<CaIssuersFetchResult>;
 }
 
 /** A registry lookup (e.g. the seal registry): its own answer for a certificate, or null when it does not know it. */
@@ -54,6 +63,12 @@ export interface PathValidationOptions {
 
 export interface CertRevocation extends RevocationSummary {
   subject: string;
+  /**
+   * Set on the entries of delegated OCSP responder certificates (after the chain's entries): the
+   * subject of the certificate whose OCSP answer this responder signed. Their status is judged at
+   * the response's producedAt from the known data only (pki/ocsp-responder).
+   */
+  ocspResponderFor?: string;
 }
 
 export interface PathValidationResult {
@@ -65,7 +80,7 @@ export interface PathValidationResult {
   chain: CertInfo[];
   /** Leaf status (or the worst status along the chain if a CA is revoked). */
   revocation: RevocationSummary;
-  /** Per non-anchor certificate, leaf first. */
+  /** Per non-anchor certificate, leaf first; then the delegated OCSP responders whose answers were used. */
   revocationDetails: CertRevocation[];
   errors: string[];
   warnings: string[];
@@ -230,22 +245,41 @@ function collect(src: RevocationSources | undefined): CollectedRevocation {
   return { crls, ocsps };
 }
 
-/** Revocation status of one certificate at `at` from all sources. Never throws on bad data; never hangs beyond the fetcher's timeout. */
+/**
+ * Revocation status of one certificate at `at` from all sources. Never throws on bad data; never hangs beyond the fetcher's timeout.
+ * An OCSP answer signed by a delegated responder without id-pkix-ocsp-nocheck is checked against
+ * the known CRLs/OCSP responses for that responder: revoked at or before the response's producedAt
+ * -> the answer is not used; its status (good, revoked later, unknown) is pushed to `responders`.
+ * An unknown responder status does not discard the answer (as before: reported, not enforced).
+ */
 export async function checkCertificateRevocation(
   cert: CertInfo,
   issuer: CertInfo,
   at: Date,
   sources: RevocationSources | undefined,
   collected: CollectedRevocation = collect(sources),
+  responders?: CertRevocation[],
 ): Promise<RevocationSummary> {
   const answers: RevocationSummary[] = [];
+  const ocspAnswer = (o: ParsedOcsp): RevocationSummary | null => {
+    const r = checkOcsp(o, cert, issuer, at);
+    if (!r || r.status === 'unknown') return null;
+    const rs = checkOcspResponder(o, issuer, collected.crls, collected.ocsps);
+    if (rs && rs.status.source !== 'ocsp-nocheck') {
+      if (responders && !responders.some((x) => x.subject === rs.responder.subject && x.ocspResponderFor === cert.subject)) {
+        responders.push({ ...rs.status, subject: rs.responder.subject, ocspResponderFor: cert.subject });
+      }
+      if (rs.disqualified) return null;
+    }
+    return { status: r.status, reason: r.reason, revokedAt: iso(r.revokedAt), source: 'ocsp' };
+  };
   for (const crl of collected.crls) {
     const r = checkCrl(crl, cert, issuer, at);
     if (r) answers.push({ status: r.status, reason: r.reason, revokedAt: iso(r.revokedAt), source: 'crl' });
   }
   for (const o of collected.ocsps) {
-    const r = checkOcsp(o, cert, issuer, at);
-    if (r && r.status !== 'unknown') answers.push({ status: r.status, reason: r.reason, revokedAt: iso(r.revokedAt), source: 'ocsp' });
+    const a = ocspAnswer(o);
+    if (a) answers.push(a);
   }
   if (sources?.registry) {
     try {
@@ -260,9 +294,9 @@ export async function checkCertificateRevocation(
     for (const url of cert.ocspUrls) {
       const der = await f.fetchOcsp(url, buildOcspRequest(cert, issuer)).catch(() => null);
       const p = der ? parseOcspResponse(der) : null;
-      const r = p ? checkOcsp(p, cert, issuer, at) : null;
-      if (r && r.status !== 'unknown') {
-        answers.push({ status: r.status, reason: r.reason, revokedAt: iso(r.revokedAt), source: 'ocsp' });
+      const a = p ? ocspAnswer(p) : null;
+      if (a) {
+        answers.push(a);
         break;
       }
     }
@@ -350,12 +384,12 @@ export async function validateCertificatePath(leafDer: Uint8Array, opts: PathVal
   let leafRevocation: RevocationSummary = { ...UNKNOWN };
   if (policy !== 'off') {
     const collected = collect(opts.revocation);
+    const responders: CertRevocation[] = [];
     for (let i = 0; i < chain.length - 1; i++) {
       const cert = chain[i]!;
       const issuer = chain[i + 1]!;
       // RFC 6960 id-pkix-ocsp-nocheck on an OCSP responder certificate: not checked for revocation
-      const ocspNoCheck = (cert.extKeyUsage ?? []).includes(EKU.ocspSigning) && (cert.pkijs.extensions ?? []).some((e) => e.extnID === '1.3.6.1.5.5.7.48.1.5');
-      const r = ocspNoCheck ? { status: 'good' as const, reason: null, revokedAt: null, source: 'ocsp-nocheck' } : await checkCertificateRevocation(cert, issuer, opts.at, opts.revocation, collected);
+      const r = hasOcspNoCheck(cert) ? { status: 'good' as const, reason: null, revokedAt: null, source: 'ocsp-nocheck' } : await checkCertificateRevocation(cert, issuer, opts.at, opts.revocation, collected, responders);
       details.push({ ...r, subject: cert.subject });
       if (i === 0) leafRevocation = r;
       if (r.status === 'revoked') {
@@ -379,6 +413,13 @@ export async function validateCertificatePath(leafDer: Uint8Array, opts: PathVal
         revocationSub ??= 'TRY_LATER';
         errors.push(`revocation status of "${cert.subject}" is unknown`);
       }
+    }
+    // delegated OCSP responders (without id-pkix-ocsp-nocheck) whose answers were looked at
+    for (const rs of responders) {
+      details.push(rs);
+      const who = `OCSP responder "${rs.subject}" (answering for "${rs.ocspResponderFor ?? '?'}")`;
+      if (rs.status === 'revoked') warnings.push(`${who} was revoked (${rs.reason ?? 'unspecified'}) at ${rs.revokedAt ?? '?'}; its answers produced after that were not used`);
+      else if (rs.status === 'unknown') warnings.push(`${who}: its own revocation status is unknown (no CRL or OCSP data for it); its answer was used`);
     }
   }
 

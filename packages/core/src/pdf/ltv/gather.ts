@@ -5,13 +5,19 @@
  * CRLs/OCSP responses, the document's DSS and the CMS itself, else online through the
  * RevocationFetcher (OCSP first, then CRL distribution points). Missing data is a typed error:
  * B-LT without revocation data is not B-LT.
+ * A missing issuer is fetched through the certificate's AIA caIssuers URLs (pki/ca-issuers: http:
+ * only, bounded, used only when it really issued the certificate, never a trust anchor). The
+ * delegated OCSP responders of the responses used get their own revocation data too (unless
+ * they carry id-pkix-ocsp-nocheck); when there is none, that is a warning, not an error.
  */
 import { createHash } from 'node:crypto';
 import { InputInvalidError, SealError } from '../../errors/index.js';
 import { verifyCms } from '../../cms/verify.js';
-import { EKU, parseCertificate, type CertInfo } from '../../pki/cert.js';
+import { parseCertificate, type CertInfo } from '../../pki/cert.js';
 import { checkCrl, parseCrl, type ParsedCrl } from '../../pki/crl.js';
-import { buildOcspRequest, checkOcsp, parseOcspResponse, type ParsedOcsp } from '../../pki/ocsp.js';
+import { buildOcspRequest, checkOcsp, hasOcspNoCheck, ocspDelegatedResponder, ocspSignerFor, parseOcspResponse, type ParsedOcsp } from '../../pki/ocsp.js';
+import { CaIssuersResolver } from '../../pki/ca-issuers.js';
+import { checkOcspResponder } from '../../pki/ocsp-responder.js';
 import { isIssuedBy, type RevocationFetcher } from '../../pki/validate-path.js';
 import { peekTimestamp } from '../../tsa/verify.js';
 import { parsePdfDate } from '../verify.js';
@@ -51,6 +57,12 @@ export interface GatheredSignature {
 export interface GatheredData extends DssAddition {
   vri: Map<string, VriData>;
   signatures: GatheredSignature[];
+  /**
+   * What was not as it should be but did not stop the gathering: caIssuers URLs refused or
+   * answers ignored on the way to a complete chain, delegated OCSP responders whose own
+   * revocation data could not be gathered.
+   */
+  warnings: string[];
 }
 
 interface Pools {
@@ -60,6 +72,11 @@ interface Pools {
   ocsps: ParsedOcsp[];
   /** Online requests left (a hostile file must not make us fetch for minutes). */
   fetchBudget: number;
+  /** caIssuers fetching (null without a fetcher). */
+  caIssuers: CaIssuersResolver | null;
+  /** Fingerprints of certificates that came only from caIssuers answers: never where a chain may end. */
+  fetched: Set<string>;
+  warnings: string[];
 }
 
 /** At most this many OCSP and CRL URLs per certificate, and requests per document. */
@@ -92,30 +109,75 @@ function parseAll(list: readonly Uint8Array[]): CertInfo[] {
 
 const sameCert = (a: CertInfo, b: CertInfo): boolean => a.fingerprint === b.fingerprint || (Buffer.compare(Buffer.from(a.spki), Buffer.from(b.spki)) === 0 && a.subject === b.subject);
 
-/** Leaf first; ends at a trust anchor or a self-signed certificate. */
-function chainOf(leaf: CertInfo, p: Pools, requireAnchor: boolean): CertInfo[] {
+/**
+ * Leaf first; ends at a trust anchor or a self-signed certificate. A missing issuer is looked up
+ * through caIssuers; a self-signed certificate that came only from there never ends a chain.
+ */
+async function chainOf(leaf: CertInfo, p: Pools, requireAnchor: boolean): Promise<CertInfo[]> {
   const chain = [leaf];
+  const visited = new Set<string>();
   for (let depth = 0; depth < 10; depth++) {
     const cur = chain[chain.length - 1]!;
     if (p.anchors.some((a) => sameCert(a, cur))) return chain;
     if (cur.selfIssued && isIssuedBy(cur, cur)) {
       if (requireAnchor) throw new SealError('ERR_CERT_INVALID', `the chain of "${leaf.subject}" ends at "${cur.subject}", which is not a given trust anchor`);
+      if (p.fetched.has(cur.fingerprint)) {
+        throw new SealError('ERR_CERT_INVALID', `the chain of "${leaf.subject}" ends at "${cur.subject}", fetched through caIssuers, which is never a trust anchor: give the root as a trust anchor`);
+      }
       return chain;
     }
-    const next = [...p.anchors, ...p.pool].find((c) => !chain.some((x) => sameCert(x, c)) && isIssuedBy(cur, c));
+    let next = [...p.anchors, ...p.pool].find((c) => !chain.some((x) => sameCert(x, c)) && isIssuedBy(cur, c));
+    if (!next && p.caIssuers) {
+      const found = await p.caIssuers.issuerOf(cur, visited);
+      if (found.issuer && !chain.some((x) => sameCert(x, found.issuer!))) {
+        next = found.issuer;
+        if (!p.pool.some((c) => c.fingerprint === next!.fingerprint)) {
+          p.pool.push(next);
+          p.fetched.add(next.fingerprint);
+        }
+        p.warnings.push(...found.notes);
+      } else {
+        const why = found.notes.length ? `; ${found.notes.join('; ')}` : '';
+        throw new SealError('ERR_CERT_INVALID', `no issuer certificate found for "${cur.subject}" (give it with the chain certificates)${why}`);
+      }
+    }
     if (!next) throw new SealError('ERR_CERT_INVALID', `no issuer certificate found for "${cur.subject}" (give it with the chain certificates)`);
     chain.push(next);
   }
   throw new SealError('ERR_CERT_INVALID', `the chain of "${leaf.subject}" is too long`);
 }
 
-const hasOcspNoCheck = (c: CertInfo): boolean => (c.extKeyUsage ?? []).includes(EKU.ocspSigning) && (c.pkijs.extensions ?? []).some((e) => e.extnID === '1.3.6.1.5.5.7.48.1.5');
-
-/** Revocation data for `cert` issued by `issuer`: known data first, then online. Throws when there is none. */
-async function revocationFor(cert: CertInfo, issuer: CertInfo, p: Pools, at: Date, opts: GatherOptions, out: Collector): Promise<void> {
-  for (const o of p.ocsps) {
+/**
+ * Revocation data for `cert` issued by `issuer`: known data first, then online. Throws when there is none.
+ * `responder`: `cert` is a delegated OCSP responder; OCSP answers it signed itself do not count.
+ */
+async function revocationFor(cert: CertInfo, issuer: CertInfo, p: Pools, at: Date, opts: GatherOptions, out: Collector, responder = false): Promise<void> {
+  const usable = (o: ParsedOcsp): boolean => {
+    if (responder && ocspSignerFor(o, issuer)?.fingerprint === cert.fingerprint) return false;
     const r = checkOcsp(o, cert, issuer, at);
-    if (r && r.status !== 'unknown') return addOcsp(o, out);
+    return r !== null && r.status !== 'unknown';
+  };
+  /** Take the answer (and its delegated responder's own revocation data); false when that responder was revoked when it answered. */
+  const useOcsp = async (o: ParsedOcsp): Promise<boolean> => {
+    // RFC 6960 4.2.2.2.1: the responder's own status, unless it carries id-pkix-ocsp-nocheck (one level deep)
+    const delegated = ocspDelegatedResponder(o, issuer);
+    if (!responder && delegated && !hasOcspNoCheck(delegated)) {
+      try {
+        await revocationFor(delegated, issuer, p, o.producedAt, opts, out, true);
+      } catch (err) {
+        if (!(err instanceof SealError)) throw err;
+        p.warnings.push(`OCSP responder "${delegated.subject}" (answering for "${cert.subject}"): its own revocation data was not gathered: ${err.message}`);
+      }
+      if (checkOcspResponder(o, issuer, p.crls, p.ocsps)?.disqualified) {
+        p.warnings.push(`OCSP responder "${delegated.subject}" was revoked when it answered for "${cert.subject}": its answer is not used`);
+        return false;
+      }
+    }
+    addOcsp(o, out);
+    return true;
+  };
+  for (const o of p.ocsps) {
+    if (usable(o) && (await useOcsp(o))) return;
   }
   for (const crl of p.crls) {
     if (checkCrl(crl, cert, issuer, at)) return out.add(out.crls, crl.der);
@@ -124,6 +186,7 @@ async function revocationFor(cert: CertInfo, issuer: CertInfo, p: Pools, at: Dat
   if (!opts.fetcher || urls.length === 0) {
     // say so when there is data for this issuer that is only too old or too new for `at`
     const stale = p.crls.some((c) => checkCrl(c, cert, issuer, new Date(0)) !== null) || p.ocsps.some((o) => checkOcsp(o, cert, issuer, new Date(0)) !== null);
+    if (responder) throw new InputInvalidError(`no revocation data for it at ${at.toISOString()}${stale ? ' (the known data does not cover that time)' : ''}${urls.length === 0 ? ' and it names no OCSP or CRL URL' : ' (offline)'}`);
     throw new InputInvalidError(
       `no revocation data for "${cert.subject}" at ${at.toISOString()}${stale ? ' (the known data does not cover that time)' : ''}${urls.length === 0 ? ' and the certificate names no OCSP or CRL URL' : ' (offline)'}: give its CRL (--crl)`,
     );
@@ -136,10 +199,9 @@ async function revocationFor(cert: CertInfo, issuer: CertInfo, p: Pools, at: Dat
   for (const url of take(cert.ocspUrls)) {
     const der = await opts.fetcher.fetchOcsp(url, buildOcspRequest(cert, issuer)).catch(() => null);
     const o = der ? parseOcspResponse(der) : null;
-    const r = o ? checkOcsp(o, cert, issuer, at) : null;
-    if (o && r && r.status !== 'unknown') {
+    if (o && usable(o)) {
       p.ocsps.push(o);
-      return addOcsp(o, out);
+      if (await useOcsp(o)) return;
     }
   }
   for (const url of take(cert.crlUrls)) {
@@ -166,7 +228,7 @@ function addOcsp(o: ParsedOcsp, out: Collector): void {
 }
 
 async function gatherChain(leaf: CertInfo, p: Pools, at: Date, opts: GatherOptions, out: Collector): Promise<void> {
-  const chain = chainOf(leaf, p, (opts.trustAnchors?.length ?? 0) > 0);
+  const chain = await chainOf(leaf, p, (opts.trustAnchors?.length ?? 0) > 0);
   for (const c of chain) out.add(out.certs, c.der);
   for (let i = 0; i + 1 < chain.length; i++) {
     const cert = chain[i]!;
@@ -184,6 +246,9 @@ export async function gatherValidationData(doc: PdfDocument, opts: GatherOptions
     crls: [...(opts.crls ?? []), ...(dss?.crls ?? [])].map(parseCrl).filter((c): c is ParsedCrl => c !== null),
     ocsps: [...(opts.ocsps ?? []), ...(dss?.ocsps ?? [])].map(parseOcspResponse).filter((o): o is ParsedOcsp => o !== null),
     fetchBudget: FETCH_BUDGET,
+    caIssuers: opts.fetcher ? new CaIssuersResolver(opts.fetcher) : null,
+    fetched: new Set(),
+    warnings: [],
   };
   if ((opts.trustAnchors?.length ?? 0) > 0 && p.anchors.length === 0) throw new InputInvalidError('none of the trust anchors is a readable certificate');
   const all = new Collector();
@@ -248,5 +313,5 @@ export async function gatherValidationData(doc: PdfDocument, opts: GatherOptions
     for (const o of data.ocsps) all.add(all.ocsps, o);
   }
   for (const token of opts.extraTokens ?? []) await gatherToken(token, all, 'the TSA');
-  return { ...all.data(), vri, signatures };
+  return { ...all.data(), vri, signatures, warnings: [...new Set(p.warnings)] };
 }
