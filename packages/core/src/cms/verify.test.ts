@@ -88,6 +88,36 @@ describe('verifyCms', () => {
     expect(verifyCms(der, { detachedContent: [content] }).indication).toBe('TOTAL_PASSED');
   });
 
+  it('an INTEGER of SignedData or SignerInfo retagged as ENUMERATED (asn1js reads it as a kind of Integer) never passes', () => {
+    const der = sig('sig.der');
+    const ints: number[] = [];
+    // Certificates ([0] IMPLICIT inside SignedData) are left out: at this layer their bytes are
+    // not covered (that is the ESS signing-certificate attribute's and path validation's job).
+    const walk = (off: number, end: number): void => {
+      while (off < end) {
+        const tag = der[off]!;
+        let p = off + 1;
+        let len = der[p++]!;
+        if (len & 0x80) {
+          const n = len & 0x7f;
+          len = 0;
+          for (let i = 0; i < n; i++) len = len * 256 + der[p++]!;
+        }
+        if (tag === 0x02) ints.push(off);
+        if (tag & 0x20 && tag !== 0xa0) walk(p, p + len);
+        else if (tag === 0xa0 && off < 20) walk(p, p + len); // the ContentInfo's [0] EXPLICIT content
+        off = p + len;
+      }
+    };
+    walk(0, der.length);
+    expect(ints.length).toBeGreaterThanOrEqual(3); // SignedData version, SignerInfo version, sid serial
+    for (const i of ints) {
+      const bad = der.slice();
+      bad[i] = 0x0a;
+      expect(verifyCms(bad, { detachedContent: [content] }).indication, `INTEGER at ${i}`).not.toBe('TOTAL_PASSED');
+    }
+  });
+
   it('SHA-1 is INDETERMINATE by policy even when the maths is right', () => {
     pki.openssl(['cms', '-verify', '-binary', '-noverify', '-inform', 'DER', '-in', 'sig-sha1.der', '-content', 'content.bin', '-out', '/dev/null']);
     const r = verifyCms(sig('sig-sha1.der'), { detachedContent: [content] });

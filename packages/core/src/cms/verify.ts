@@ -238,7 +238,8 @@ export function verifyCms(der: Uint8Array, opts: CmsVerifyOptions = {}): CmsVeri
     const items = sdAsn.valueBlock.value;
     const [ver, algs, encap] = items;
     const last = items[items.length - 1];
-    if (!(ver instanceof asn1js.Integer) || !(algs instanceof asn1js.Set) || !(encap instanceof asn1js.Sequence) || !(last instanceof asn1js.Set) || items.length < 4) throw new Error('bad SignedData');
+    // asn1js reads an ENUMERATED as a kind of Integer: the version must be a real INTEGER
+    if (!(ver instanceof asn1js.Integer) || ver.idBlock.tagClass !== 1 || ver.idBlock.tagNumber !== 2 || !(algs instanceof asn1js.Set) || !(encap instanceof asn1js.Sequence) || !(last instanceof asn1js.Set) || items.length < 4) throw new Error('bad SignedData');
     for (const mid of items.slice(3, -1)) {
       if (mid.idBlock.tagClass !== 3 || (mid.idBlock.tagNumber !== 0 && mid.idBlock.tagNumber !== 1)) throw new Error('unexpected SignedData field');
     }
