@@ -41,5 +41,7 @@ export async function pdfExtendCommand(argv: string[]): Promise<number> {
   const result = await extendPdfDetailed(pdf, options);
   writeFileAtomically(output, result.bytes);
   process.stderr.write(`extended ${input} -> ${output} (${level}: ${result.steps.join(', ')})\n`);
+  // e.g. a caIssuers URL that was not http, or an OCSP responder whose own status was not found
+  for (const w of result.gathered.warnings) process.stderr.write(`warning: ${w}\n`);
   return 0;
 }
