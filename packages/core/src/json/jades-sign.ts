@@ -3,15 +3,15 @@
  * JSON serialization, attached or detached (RFC 7797 b64:false), optionally over the RFC 8785
  * canonical form of the payload, and co-sealing (adding a signature to an existing JWS JSON).
  */
-import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { InputInvalidError, SealError } from '../errors/index.js';
 import type { Signer } from '../signer/signer.js';
 import type { Timestamper } from '../tsa/timestamper.js';
 import { decodeBase64url, encodeBase64url } from './base64url.js';
 import { canonicalizeToBytes } from './jcs.js';
 import { isJsonObject, parseJsonStrict, type JsonObject, type JsonValue } from './json-parse.js';
-import { checkSignerAlgorithm, defaultAlgorithm, jwsSignatureValue, requestSignature, verifySignatureValue, type JwsAlgorithm } from './jws-algs.js';
-import { borrowSigningInput, payloadSegment, releaseSigningInput, readGeneralJson, toCompact, toGeneralJson, type JwsSignatureParts } from './jws-sign.js';
+import { checkSignerAlgorithm, defaultAlgorithm, jwsSignatureValue, requestSignature, type JwsAlgorithm } from './jws-algs.js';
+import { allocSigningInput, payloadSegment, readGeneralJson, toCompact, toGeneralJson, type JwsSignatureParts } from './jws-sign.js';
 import { CANON_HEADER, CANON_JCS } from './jades-headers.js';
 
 
@@ -110,17 +110,6 @@ function protectedHeaderFor(signer: Signer, alg: JwsAlgorithm, typ: string, cty:
   return entry;
 }
 
-/** Whether `raw` is a valid JWS signature over `input` by the key of `certificate` (rare path: see ecdsaOutputToRaw). */
-function signatureVerifies(alg: JwsAlgorithm, certificate: Uint8Array, input: Uint8Array, raw: Uint8Array): boolean {
-  let key: KeyObject;
-  try {
-    key = new X509Certificate(certificate).publicKey;
-  } catch {
-    return false;
-  }
-  return verifySignatureValue(alg, key, input, raw);
-}
-
 /** Seal a JSON (or any) payload. Throws SealError on bad input; never writes anything. */
 export async function signJson(payload: Uint8Array | string | undefined, options: SignJsonOptions): Promise<SignJsonResult> {
   const { signer } = options;
@@ -178,16 +167,12 @@ export async function signJson(payload: Uint8Array | string | undefined, options
 
   const encodedPayload = b64 && existingSegment === undefined ? encodeBase64url(bytes) : undefined;
   const tail = b64 ? (encodedPayload ?? encodeBase64url(bytes)) : null;
-  const input = borrowSigningInput(header.prefix.length + (tail === null ? bytes.length : tail.length));
+  const input = allocSigningInput(header.prefix.length + (tail === null ? bytes.length : tail.length));
   input.set(header.prefix, 0);
   if (tail === null) input.set(bytes, header.prefix.length);
   else input.write(tail, header.prefix.length, 'latin1');
-  // protectedHeaderFor checked that alg fits the signer (when it built this header). ECDSA
-  // Signers are asked for r||s; one that returns DER anyway is converted (jwsSignatureValue).
-  const output = await requestSignature(alg, signer, input, true, true);
-  const value = jwsSignatureValue(alg, output, (raw) => signatureVerifies(alg, chain[0]!, input, raw));
-  releaseSigningInput(input);
-  const sig: JwsSignatureParts = { protected: protectedB64, signature: encodeBase64url(value) };
+  // protectedHeaderFor checked that alg fits the signer (when it built this header).
+  const sig: JwsSignatureParts = { protected: protectedB64, signature: encodeBase64url(jwsSignatureValue(alg, await requestSignature(alg, signer, input, true))) };
   let level: 'B-B' | 'B-T' = 'B-B';
   if (options.timestamper !== undefined) {
     // TS 119 182-1 §5.3.4: the sigTst message imprint is computed over the base64url-encoded JWS signature value.

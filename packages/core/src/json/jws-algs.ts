@@ -160,57 +160,22 @@ export function ecdsaDerToRaw(der: Uint8Array, coordBytes: number): Uint8Array {
   return out;
 }
 
-/**
- * The JWS r||s from what an ECDSA Signer returned when r||s was asked for (SignRequest.dsaEncoding
- * 'ieee-p1363'): Signers may honour that or return DER. A value of another length than
- * 2*coordBytes must be strict DER. A value of exactly that length which is not strict DER is
- * r||s. A value that is both (a short DER signature, or r||s whose bytes happen to read as DER:
- * each around 2^-40) is settled by `verifies`, which checks a candidate r||s against the
- * signer's key; neither verifying is an internal error, never a guess.
- */
-export function ecdsaOutputToRaw(out: Uint8Array, coordBytes: number, verifies: (raw: Uint8Array) => boolean): Uint8Array {
-  if (out.length !== 2 * coordBytes) return ecdsaDerToRaw(out, coordBytes);
-  let fromDer: Uint8Array | undefined;
-  if (out[0] === 0x30 && out[1] === out.length - 2) {
-    try {
-      fromDer = ecdsaDerToRaw(out, coordBytes);
-    } catch {
-      fromDer = undefined;
-    }
-  }
-  if (fromDer === undefined) return out;
-  if (verifies(out)) return out;
-  if (verifies(fromDer)) return fromDer;
-  throw new SealError('ERR_INTERNAL', 'signer returned an ECDSA signature that does not verify');
-}
-
 const SIGN_REQUESTS = Object.fromEntries(Object.entries(ALGS).map(([k, v]) => [k, { scheme: v.scheme, hash: v.hash }])) as Record<JwsAlgorithm, SignRequest>;
-/** The same, asking ECDSA Signers for r||s (IEEE P1363), the JWS form. */
-const SIGN_REQUESTS_P1363 = Object.fromEntries(
-  Object.entries(ALGS).map(([k, v]) => [k, v.scheme === 'ECDSA' ? { scheme: v.scheme, hash: v.hash, dsaEncoding: 'ieee-p1363' } : { scheme: v.scheme, hash: v.hash }]),
-) as Record<JwsAlgorithm, SignRequest>;
 
-/**
- * The JWS signature value from what the Signer returned. Without `verifies` the request asked for
- * DER (requestSignature with p1363 false) and DER ECDSA becomes r||s; with it, r||s was asked for
- * and either form is accepted (ecdsaOutputToRaw).
- */
-export function jwsSignatureValue(alg: JwsAlgorithm, signerOutput: Uint8Array, verifies?: (raw: Uint8Array) => boolean): Uint8Array {
+/** The JWS signature value from what the Signer returned (DER ECDSA becomes r||s). */
+export function jwsSignatureValue(alg: JwsAlgorithm, signerOutput: Uint8Array): Uint8Array {
   const info = ALGS[alg];
-  if (info.scheme !== 'ECDSA') return signerOutput;
-  const size = info.coordBytes ?? 0;
-  return verifies === undefined ? ecdsaDerToRaw(signerOutput, size) : ecdsaOutputToRaw(signerOutput, size, verifies);
+  return info.scheme === 'ECDSA' ? ecdsaDerToRaw(signerOutput, info.coordBytes ?? 0) : signerOutput;
 }
 
 /**
  * Ask the Signer for a signature over a JWS signing input. Returns the Signer's promise (the
  * caller converts it with jwsSignatureValue); `checked` skips the algorithm/key check when the
- * caller has done it already; `p1363` asks ECDSA Signers for r||s (then pass `verifies` to
- * jwsSignatureValue).
+ * caller has done it already.
  */
-export function requestSignature(alg: JwsAlgorithm, signer: Signer, signingInput: Uint8Array, checked = false, p1363 = false): Promise<Uint8Array> {
+export function requestSignature(alg: JwsAlgorithm, signer: Signer, signingInput: Uint8Array, checked = false): Promise<Uint8Array> {
   if (!checked) checkSignerAlgorithm(alg, signer);
-  return signer.sign(signingInput, (p1363 ? SIGN_REQUESTS_P1363 : SIGN_REQUESTS)[alg]);
+  return signer.sign(signingInput, SIGN_REQUESTS[alg]);
 }
 
 /** Sign a JWS signing input through the Signer and return the JWS signature value. */

@@ -48,42 +48,6 @@ export function allocSigningInput(size: number): Buffer {
   return out;
 }
 
-/**
- * Signing inputs for signJson, reused: every seal needs a few KB (the x5c chain is in the
- * header), and even small slabs cost more than the JWS work itself (a fresh ArrayBuffer is
- * zero-filled and counted as external memory). A Signer only borrows `tbs` until its promise
- * fulfils (signer.ts), so after that the buffer goes back to a small free list and the next seal
- * writes over it. Each buffer has its own ArrayBuffer (so a Signer posting `tbs` to a worker copies
- * at most that), one seal at a time. A buffer whose signature failed is not taken back (a
- * rejecting Signer might still be reading it), nor one whose ArrayBuffer was detached.
- */
-const POOL_MAX_BUFFERS = 16;
-const POOL_MAX_BYTES = 64 * 1024;
-const pool: ArrayBuffer[] = [];
-export function borrowSigningInput(size: number): Buffer {
-  if (size > POOL_MAX_BYTES) return Buffer.allocUnsafe(size);
-  for (let i = pool.length - 1; i >= 0; i--) {
-    const ab = pool[i]!;
-    if (ab.byteLength >= size) {
-      pool[i] = pool[pool.length - 1]!;
-      pool.pop();
-      return Buffer.from(ab, 0, size);
-    }
-  }
-  let capacity = 4096;
-  while (capacity < size) capacity *= 2;
-  return Buffer.from(new ArrayBuffer(capacity), 0, size);
-}
-
-/** Give back what borrowSigningInput returned, once the Signer's promise has fulfilled. */
-export function releaseSigningInput(input: Uint8Array): void {
-  const ab = input.buffer;
-  // Detached (transferred), not one of ours (too large), or the free list is full.
-  if (!(ab instanceof ArrayBuffer) || ab.byteLength === 0 || ab.byteLength > POOL_MAX_BYTES || input.byteOffset !== 0 || pool.length >= POOL_MAX_BUFFERS) return;
-  if (pool.includes(ab)) return;
-  pool.push(ab);
-}
-
 /** The JWS Signing Input: ASCII(protected) '.' (BASE64URL(payload) or, with b64:false, the payload bytes). */
 export function signingInput(protectedB64: string, payload: Uint8Array, b64: boolean, payloadB64?: string): Uint8Array {
   const tail = b64 ? (payloadB64 ?? encodeBase64url(payload)) : null;

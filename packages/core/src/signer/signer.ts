@@ -25,13 +25,6 @@ export type KeyType = 'RSA' | 'EC' | 'SM2' | 'Ed25519';
 export interface SignRequest {
   scheme: SignatureScheme;
   hash: HashAlgorithm;
-  /**
-   * ECDSA only, optional (the values of node:crypto's option of that name). 'ieee-p1363' asks for
-   * the fixed-length r||s that JWS uses instead of DER, saving the caller a conversion. A Signer
-   * may ignore it and return DER: a caller that asks must accept both (json/jws-algs.ts
-   * ecdsaOutputToRaw). Without it, or with 'der', ECDSA signatures are DER as always.
-   */
-  dsaEncoding?: 'der' | 'ieee-p1363';
 }
 
 export interface Signer {
@@ -42,11 +35,6 @@ export interface Signer {
   readonly keySizeBits: number;
   /** Certificate chain as DER, the signer's certificate first, then its issuers (root optional). */
   readonly certificateChain: readonly Uint8Array[];
-  /**
-   * Sign `tbs` (hashing it with `request.hash`) and return the raw signature value. `tbs` is lent
-   * for the call: once the returned promise has fulfilled the caller may reuse its memory for the
-   * next signature (json/ does), so a Signer that wants the bytes later must copy them. Do not
-   * transfer `tbs.buffer`.
-   */
+  /** Sign `tbs` (hashing it with `request.hash`) and return the raw signature value. */
   sign(tbs: Uint8Array, request: SignRequest): Promise<Uint8Array>;
 }

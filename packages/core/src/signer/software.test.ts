@@ -27,22 +27,6 @@ describe('software signer', () => {
     await expect(signer.sign(TBS, { scheme: 'RSA-PKCS1', hash: 'SHA-256' })).rejects.toMatchObject({ code: 'ERR_ALG_UNSUPPORTED' });
   });
 
-  it('returns ECDSA r||s (IEEE P1363) when the request asks for it, DER otherwise', async () => {
-    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const signer = createSoftwareSigner(privateKey, []);
-    const raw = await signer.sign(TBS, { scheme: 'ECDSA', hash: 'SHA-256', dsaEncoding: 'ieee-p1363' });
-    expect(raw.length).toBe(64);
-    expect(verify('sha256', TBS, { key: publicKey, dsaEncoding: 'ieee-p1363' }, raw)).toBe(true);
-    expect(verify('sha256', Buffer.from('other'), { key: publicKey, dsaEncoding: 'ieee-p1363' }, raw)).toBe(false);
-    const der = await signer.sign(TBS, { scheme: 'ECDSA', hash: 'SHA-256', dsaEncoding: 'der' });
-    expect(der[0]).toBe(0x30);
-    expect(verify('sha256', TBS, { key: publicKey, dsaEncoding: 'der' }, der)).toBe(true);
-    // The field means nothing to other schemes.
-    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const v15 = await createSoftwareSigner(rsa.privateKey, []).sign(TBS, { scheme: 'RSA-PKCS1', hash: 'SHA-256', dsaEncoding: 'ieee-p1363' });
-    expect(verify('sha256', TBS, rsa.publicKey, v15)).toBe(true);
-  });
-
   it('refuses public keys and SM2 keys', () => {
     const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     expect(() => createSoftwareSigner(publicKey, [])).toThrow(expect.objectContaining({ code: 'ERR_KEY_INVALID' }));

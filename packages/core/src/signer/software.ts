@@ -67,8 +67,7 @@ function signWithKey(key: KeyObject, keyType: KeyType, tbs: Uint8Array, request:
       return cryptoSign(hash, tbs, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST });
     case 'ECDSA':
       if (keyType !== 'EC') break;
-      // r||s straight from OpenSSL when the caller asks (JWS); DER otherwise.
-      return cryptoSign(hash, tbs, { key, dsaEncoding: request.dsaEncoding === 'ieee-p1363' ? 'ieee-p1363' : 'der' });
+      return cryptoSign(hash, tbs, { key, dsaEncoding: 'der' });
     case 'Ed25519':
       if (keyType !== 'Ed25519') break;
       return cryptoSign(null, tbs, key);
