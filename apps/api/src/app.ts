@@ -10,7 +10,6 @@ import rateLimit from '@fastify/rate-limit';
 import { SealError } from '@seal/core';
 import { SHARED_SCHEMAS } from '@seal/client';
 import { DEFAULT_LIMITS, type ApiDeps, type ApiLimits, type EnginePort } from './deps.js';
-import { createLocalEngine } from './engine/local.js';
 import { withLtvMaterial } from './ltv-material.js';
 import { errorHandler, problem, sendProblem, toProblem } from './problem.js';
 import { bearerToken, keyLabel } from './auth.js';
@@ -32,7 +31,7 @@ export interface RouteContext {
   caSubject: string;
   /** The SM2 CA's subject, normalised, when the registry has one (SM2 seals, issue 9). */
   sm2CaSubject: string | null;
-  /** In-process engine for small JSON seals: one signature costs less than a trip to a worker. */
+  /** In-process engine for small seals: one signature costs less than a trip to a worker. */
   inline: EnginePort;
 }
 
@@ -115,7 +114,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     limits,
     caSubject: normaliseDn(new X509Certificate(deps.registry.caCertificatePem).subject),
     sm2CaSubject: deps.registry.sm2 === null ? null : normaliseDn(new X509Certificate(deps.registry.sm2.chain[0] as Uint8Array).subject),
-    inline: createLocalEngine(deps.baseUrl === undefined ? {} : { baseUrl: deps.baseUrl }),
+    inline: deps.inlineEngine ?? deps.engine,
   };
   await app.register(healthRoutes, ctx);
   await app.register(agencyRoutes, { ...ctx, prefix: '/v1' });

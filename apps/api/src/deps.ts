@@ -96,6 +96,11 @@ export interface ApiDeps {
   baseUrl?: string;
   /** More CRLs for verification (e.g. the root's, for the issuing CA certificate). */
   extraCrls?: () => Promise<Uint8Array[]>;
+  /**
+   * The in-process engine for small documents (see seal-use.ts), made with the same options as
+   * `engine` (TSA URL, base URL); without it every document goes to `engine`.
+   */
+  inlineEngine?: EnginePort;
   /** Serve the verification page at / (default true). */
   web?: boolean;
   /** Extra plugins to register (e.g. the verification web page), each in its own scope. */

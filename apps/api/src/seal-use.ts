@@ -24,8 +24,18 @@ async function useOwnSeal(ctx: RouteContext, principal: Principal, sealId: strin
   }
 }
 
-/** JSON documents up to this size are sealed without the worker pool. */
+/**
+ * JSON documents up to this size, and PDFs up to this size sealed invisibly at B-B or B-T, are
+ * sealed on the main thread: handing them to a worker (structured clone, a MessagePort for the
+ * signer, the round trips) costs the main thread more than sealing them (~0.5 ms for a 1-page
+ * PDF). Visible seals (drawing, ~1-2 ms), B-LT/B-LTA and larger documents go to the pool.
+ */
 export const INLINE_JSON_MAX = 64 * 1024;
+export const INLINE_PDF_MAX = 64 * 1024;
+
+function sealsInline(pdf: Uint8Array, o: PdfSealOptions): boolean {
+  return pdf.length <= INLINE_PDF_MAX && !o.visible && o.rect === undefined && o.page === undefined && !o.qr && (o.level === undefined || o.level === 'B-B' || o.level === 'B-T');
+}
 
 function sha256Hex(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
@@ -47,7 +57,7 @@ export async function sealPdfFor(
   const documentSha256 = sha256Hex(pdf);
   const input: SealPdfInput = { pdf, options };
   if (options.qr === true && ctx.deps.baseUrl !== undefined) input.qrUrl = verificationUrl(ctx.deps.baseUrl, entryId, documentSha256);
-  const sealed = await ctx.deps.engine.signPdf(input, signer);
+  const sealed = await (sealsInline(pdf, options) ? ctx.inline : ctx.deps.engine).signPdf(input, signer);
   const logEntry = await use.record({
     documentKind: 'pdf',
     documentSha256,

@@ -175,11 +175,12 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
     // B-T seals take their time-stamp from this service's own TSA route, at the address it
     // listens on (the public base URL may name a proxy or a host this machine cannot reach).
     const engineOptions = tsa === null ? { baseUrl } : { baseUrl, tsaUrl: `${localUrl(host, port)}/v1/tsa` };
-    engine = o.threads === 0 ? createLocalEngine(engineOptions) : createPooledEngine({ engine: engineOptions, ...(o.threads === undefined ? {} : { threads: o.threads }) });
+    const inlineEngine = createLocalEngine(engineOptions);
+    engine = o.threads === 0 ? inlineEngine : createPooledEngine({ engine: engineOptions, ...(o.threads === undefined ? {} : { threads: o.threads }) });
     const trustAnchors = pemToDer(rootPem);
     // Fail early on a broken trust anchor rather than on the first verification.
     for (const der of trustAnchors) new X509Certificate(der);
-    const deps: ApiDeps = { registry, engine, trustAnchors, baseUrl };
+    const deps: ApiDeps = { registry, engine, inlineEngine, trustAnchors, baseUrl };
     const rootCrl = rootCrlSource(certsDir, rootPem);
     if (rootCrl !== null) deps.extraCrls = rootCrl;
     if (o.limits) deps.limits = o.limits;

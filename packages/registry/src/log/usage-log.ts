@@ -189,6 +189,10 @@ export class UsageLog {
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
+      // After a commit, let the requests already waiting on the event loop reach the queue
+      // first (one turn): each batch costs a checkpoint signature and a transaction, so a few
+      // entries per batch would spend more on those than on the entries.
+      if (this.queue.length < MAX_BATCH) await new Promise<void>((resolve) => setImmediate(resolve));
       const batch = this.queue.splice(0, MAX_BATCH);
       try {
         const results = await this.commit(batch.map((p) => p.row));
