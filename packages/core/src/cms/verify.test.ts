@@ -2,6 +2,7 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { buildTestPki, type TestPki } from '../pki/test-pki.js';
 import { verifyCms, trimDerPadding } from './verify.js';
+import { children, parseDer, type DerNode } from '../asn1/der.js';
 import { validateCertificatePath } from '../pki/validate-path.js';
 
 let pki: TestPki;
@@ -17,6 +18,20 @@ beforeAll(() => {
 });
 
 const sig = (n: string) => new Uint8Array(readFileSync(pki.file(n)));
+
+/**
+ * Offsets of the tags `wanted` picks, walking the DER with core's reader; `enter` decides which
+ * constructed values are walked into (depth 0 is the outermost value).
+ */
+function tagOffsets(der: Uint8Array, wanted: (tag: number) => boolean, enter: (node: DerNode, depth: number) => boolean = () => true): number[] {
+  const out: number[] = [];
+  const walk = (node: DerNode, depth: number): void => {
+    if (wanted(node.tag)) out.push(node.start);
+    if (node.constructed && enter(node, depth)) for (const child of children(node)) walk(child, depth + 1);
+  };
+  walk(parseDer(der), 0);
+  return out;
+}
 
 describe('verifyCms', () => {
   it('verifies an openssl CAdES signature over detached chunks and finds its certificates', async () => {
@@ -59,24 +74,7 @@ describe('verifyCms', () => {
 
   it('a flipped constructed bit on any SEQUENCE/SET/INTEGER/OID tag is a FORMAT_FAILURE, never a pass', () => {
     const der = sig('sig.der');
-    // the offsets of every real tag, found by walking the (definite-length) DER
-    const tags: number[] = [];
-    const walk = (off: number, end: number): void => {
-      while (off < end) {
-        const tag = der[off]!;
-        let p = off + 1;
-        let len = der[p++]!;
-        if (len & 0x80) {
-          const n = len & 0x7f;
-          len = 0;
-          for (let i = 0; i < n; i++) len = len * 256 + der[p++]!;
-        }
-        if ([0x30, 0x31, 0x02, 0x06].includes(tag)) tags.push(off);
-        if (tag & 0x20) walk(p, p + len);
-        off = p + len;
-      }
-    };
-    walk(0, der.length);
+    const tags = tagOffsets(der, (tag) => [0x30, 0x31, 0x02, 0x06].includes(tag));
     expect(tags.length).toBeGreaterThan(50);
     for (const i of tags) {
       const bad = der.slice();
@@ -90,26 +88,9 @@ describe('verifyCms', () => {
 
   it('an INTEGER of SignedData or SignerInfo retagged as ENUMERATED (asn1js reads it as a kind of Integer) never passes', () => {
     const der = sig('sig.der');
-    const ints: number[] = [];
     // Certificates ([0] IMPLICIT inside SignedData) are left out: at this layer their bytes are
     // not covered (that is the ESS signing-certificate attribute's and path validation's job).
-    const walk = (off: number, end: number): void => {
-      while (off < end) {
-        const tag = der[off]!;
-        let p = off + 1;
-        let len = der[p++]!;
-        if (len & 0x80) {
-          const n = len & 0x7f;
-          len = 0;
-          for (let i = 0; i < n; i++) len = len * 256 + der[p++]!;
-        }
-        if (tag === 0x02) ints.push(off);
-        if (tag & 0x20 && tag !== 0xa0) walk(p, p + len);
-        else if (tag === 0xa0 && off < 20) walk(p, p + len); // the ContentInfo's [0] EXPLICIT content
-        off = p + len;
-      }
-    };
-    walk(0, der.length);
+    const ints = tagOffsets(der, (tag) => tag === 0x02, (node, depth) => !(node.tag === 0xa0 && depth > 1));
     expect(ints.length).toBeGreaterThanOrEqual(3); // SignedData version, SignerInfo version, sid serial
     for (const i of ints) {
       const bad = der.slice();
