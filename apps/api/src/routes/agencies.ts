@@ -8,10 +8,11 @@ import type { FastifyInstance } from 'fastify';
 import { ROLES, type Role } from '@seal/client';
 import type { RouteContext } from '../app.js';
 import { authenticate, notFound, principalOf, requireRole, seesAgency } from '../auth.js';
+import { API_KEY_SECURITY, idParam, problemResponses } from './route-schemas.js';
 
-const problems = { 400: { $ref: 'Problem#' }, 401: { $ref: 'Problem#' }, 403: { $ref: 'Problem#' }, 404: { $ref: 'Problem#' }, 409: { $ref: 'Problem#' }, 429: { $ref: 'Problem#' } };
-const security = [{ apiKey: [] }];
-const agencyParams = { type: 'object', required: ['agencyId'], properties: { agencyId: { type: 'string', minLength: 1, maxLength: 128 } } } as const;
+const problems = problemResponses(400, 401, 403, 404, 409, 429);
+const security = API_KEY_SECURITY;
+const agencyParams = idParam('agencyId');
 const accountBody = {
   type: 'object',
   required: ['name', 'role'],

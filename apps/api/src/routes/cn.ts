@@ -16,18 +16,11 @@ import { LOG_ENTRY_HEADER } from '@seal/client';
 import type { RouteContext } from '../app.js';
 import { authenticate, principalOf, requireRole } from '../auth.js';
 import { ownSeal } from './seals.js';
+import { API_KEY_SECURITY, idParam, problemResponses } from './route-schemas.js';
 
 const OFD_TYPES = ['application/ofd', 'application/octet-stream'];
-const problems = {
-  400: { $ref: 'Problem#' },
-  401: { $ref: 'Problem#' },
-  403: { $ref: 'Problem#' },
-  404: { $ref: 'Problem#' },
-  409: { $ref: 'Problem#' },
-  413: { $ref: 'Problem#' },
-  429: { $ref: 'Problem#' },
-};
-const sealParams = { type: 'object', required: ['sealId'], properties: { sealId: { type: 'string', minLength: 1, maxLength: 128 } } } as const;
+const problems = problemResponses(400, 401, 403, 404, 409, 413, 429);
+const sealParams = idParam('sealId');
 
 function body(raw: unknown): Uint8Array {
   if (!Buffer.isBuffer(raw) || raw.length === 0) throw new SealError('ERR_INPUT_INVALID', 'send the OFD document as application/ofd');
@@ -58,7 +51,7 @@ export async function cnRoutes(app: FastifyInstance, opts: RouteContext): Promis
       preHandler: [authenticate(registry), requireRole('operator')],
       schema: {
         tags: ['sealing'],
-        security: [{ apiKey: [] }],
+        security: API_KEY_SECURITY,
         summary: 'Seal an OFD document with one of your agency\'s SM2 seals (GB/T 38540 SES_Signature)',
         params: sealParams,
         body: { content: Object.fromEntries(OFD_TYPES.map((t) => [t, { schema: { description: 'The OFD document (ZIP)' } }])) },

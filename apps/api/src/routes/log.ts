@@ -9,8 +9,9 @@ import type { RouteContext } from '../app.js';
 import { authenticate, notFound, principalOf, requireRole } from '../auth.js';
 import { usageOut } from '../mappers.js';
 import { ownSeal } from './seals.js';
+import { API_KEY_SECURITY, problemResponses } from './route-schemas.js';
 
-const problems = { 400: { $ref: 'Problem#' }, 401: { $ref: 'Problem#' }, 403: { $ref: 'Problem#' }, 404: { $ref: 'Problem#' }, 429: { $ref: 'Problem#' } };
+const problems = problemResponses(400, 401, 403, 404, 429);
 const uint = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
 const size = { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } as const;
 
@@ -82,7 +83,7 @@ export async function logRoutes(app: FastifyInstance, opts: RouteContext): Promi
       {
         schema: {
           tags: ['log'],
-          security: [{ apiKey: [] }],
+          security: API_KEY_SECURITY,
           params: { type: 'object', required: ['index'], properties: { index: uint } },
           response: { 200: { $ref: 'UsageEntry#' }, ...problems },
         },
@@ -100,7 +101,7 @@ export async function logRoutes(app: FastifyInstance, opts: RouteContext): Promi
       {
         schema: {
           tags: ['log'],
-          security: [{ apiKey: [] }],
+          security: API_KEY_SECURITY,
           summary: "Usage entries of one of your agency's seals",
           querystring: {
             type: 'object',

@@ -6,8 +6,9 @@ import type { FastifyInstance } from 'fastify';
 import { SealError } from '@seal/core';
 import type { RouteContext } from '../app.js';
 import { notFound } from '../auth.js';
+import { problemResponses } from './route-schemas.js';
 
-const problems = { 400: { $ref: 'Problem#' }, 404: { $ref: 'Problem#' }, 413: { $ref: 'Problem#' }, 415: { $ref: 'Problem#' }, 429: { $ref: 'Problem#' }, 503: { $ref: 'Problem#' } };
+const problems = problemResponses(400, 404, 413, 415, 429, 503);
 const der = (type: string, description: string) => ({ description, content: { [type]: { schema: { type: 'string', format: 'binary' } } } });
 const SMALL = 64 * 1024;
 

@@ -12,19 +12,11 @@ import type { RouteContext } from '../app.js';
 import { authenticate, principalOf, requireRole } from '../auth.js';
 import { toProblem } from '../problem.js';
 import { sealJsonFor, sealPdfFor } from '../seal-use.js';
+import { API_KEY_SECURITY, idParam, problemResponses } from './route-schemas.js';
 
-const problems = {
-  400: { $ref: 'Problem#' },
-  401: { $ref: 'Problem#' },
-  403: { $ref: 'Problem#' },
-  404: { $ref: 'Problem#' },
-  409: { $ref: 'Problem#' },
-  413: { $ref: 'Problem#' },
-  429: { $ref: 'Problem#' },
-  503: { $ref: 'Problem#' },
-};
-const security = [{ apiKey: [] }];
-const sealParams = { type: 'object', required: ['sealId'], properties: { sealId: { type: 'string', minLength: 1, maxLength: 128 } } } as const;
+const problems = problemResponses(400, 401, 403, 404, 409, 413, 429, 503);
+const security = API_KEY_SECURITY;
+const sealParams = idParam('sealId');
 
 function bad(message: string): SealError {
   return new SealError('ERR_INPUT_INVALID', message);

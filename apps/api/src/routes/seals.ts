@@ -13,10 +13,10 @@ import { SealError } from '@seal/core';
 import type { RouteContext } from '../app.js';
 import type { Principal } from '../deps.js';
 import { authenticate, notFound, principalOf, requireRole, sealNotFound, seesAgency } from '../auth.js';
+import { API_KEY_SECURITY, idParam, problemResponses } from './route-schemas.js';
 
-const problems = { 400: { $ref: 'Problem#' }, 401: { $ref: 'Problem#' }, 403: { $ref: 'Problem#' }, 404: { $ref: 'Problem#' }, 409: { $ref: 'Problem#' }, 429: { $ref: 'Problem#' } };
-const security = [{ apiKey: [] }];
-const idParam = (name: string) => ({ type: 'object', required: [name], properties: { [name]: { type: 'string', minLength: 1, maxLength: 128 } } }) as const;
+const problems = problemResponses(400, 401, 403, 404, 409, 429);
+const security = API_KEY_SECURITY;
 
 export function ownSeal(ctx: RouteContext, principal: Principal, sealId: string): SealRecord {
   let seal: SealRecord;

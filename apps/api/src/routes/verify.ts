@@ -8,8 +8,9 @@ import type { RegistryView, VerifyResult } from '@seal/client';
 import type { RouteContext } from '../app.js';
 import type { TrustInput } from '../deps.js';
 import { checkDepth } from './sealing.js';
+import { problemResponses } from './route-schemas.js';
 
-const problems = { 400: { $ref: 'Problem#' }, 413: { $ref: 'Problem#' }, 415: { $ref: 'Problem#' }, 429: { $ref: 'Problem#' }, 503: { $ref: 'Problem#' } };
+const problems = problemResponses(400, 413, 415, 429, 503);
 
 /**
  * Which of our CAs (the issuing CA or the SM2 CA) a signer's issuer name is, by its id; null for
