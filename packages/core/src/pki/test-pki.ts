@@ -69,9 +69,29 @@ default_crl_days = 3650
 commonName = supplied
 `;
 
+/** A TestPki over the files in `dir`, made there with `run` (openssl in that directory). */
+function testPkiIn(dir: string, run: (args: string[]) => string): TestPki {
+  return {
+    dir,
+    file: (n) => join(dir, n),
+    pem: (n) => readFileSync(join(dir, n), 'latin1'),
+    der: (n) => {
+      const text = readFileSync(join(dir, n), 'latin1');
+      const m = /-----BEGIN [A-Z0-9 ]+-----([\s\S]*?)-----END/.exec(text);
+      return new Uint8Array(m ? Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64') : readFileSync(join(dir, n)));
+    },
+    openssl: run,
+  };
+}
+
+/** An openssl runner working in `dir`. */
+function opensslIn(dir: string): (args: string[]) => string {
+  return (args) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] }).toString('latin1');
+}
+
 export function buildTestPki(): TestPki {
   const dir = mkdtempSync(join(tmpdir(), 'seal-pki-'));
-  const run = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] }).toString('latin1');
+  const run = opensslIn(dir);
   writeFileSync(join(dir, 'openssl.cnf'), CONF);
   const key = (name: string) => run(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', `${name}.key`]);
   const selfSigned = (name: string, cn: string) => {
@@ -119,17 +139,7 @@ export function buildTestPki(): TestPki {
   run(['ca', ...caArgs, '-gencrl', '-out', 'ca-empty.crl']);
   run(['ca', ...caArgs, '-revoke', 'leaf2.pem', '-crl_reason', 'keyCompromise']);
   run(['ca', ...caArgs, '-gencrl', '-out', 'ca-revoked.crl']);
-  const t: TestPki = {
-    dir,
-    file: (n) => join(dir, n),
-    pem: (n) => readFileSync(join(dir, n), 'latin1'),
-    der: (n) => {
-      const text = readFileSync(join(dir, n), 'latin1');
-      const m = /-----BEGIN [A-Z0-9 ]+-----([\s\S]*?)-----END/.exec(text);
-      return new Uint8Array(m ? Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64') : readFileSync(join(dir, n)));
-    },
-    openssl: run,
-  };
+  const t = testPkiIn(dir, run);
   // OCSP responses by the delegated responder (ocsp.pem) and by the CA itself
   const ocsp = (cert: string, out: string, signer: string) => {
     run(['ocsp', '-issuer', 'ca.pem', '-cert', `${cert}.pem`, '-reqout', `${out}.req`, '-no_nonce']);
@@ -159,7 +169,7 @@ export function buildTestPki(): TestPki {
  */
 export function buildAiaTestPki(base: string): TestPki {
   const dir = mkdtempSync(join(tmpdir(), 'seal-aia-pki-'));
-  const run = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] }).toString('latin1');
+  const run = opensslIn(dir);
   const leafBase = ['basicConstraints = critical,CA:FALSE', 'keyUsage = critical,digitalSignature,nonRepudiation', 'subjectKeyIdentifier = hash', 'authorityKeyIdentifier = keyid:always'];
   const sections: Record<string, string[]> = {
     aia_ca_ext: ['basicConstraints = critical,CA:TRUE,pathlen:0', 'keyUsage = critical,keyCertSign,cRLSign', 'subjectKeyIdentifier = hash', 'authorityKeyIdentifier = keyid:always', `authorityInfoAccess = caIssuers;URI:${base}/ca.cer`],
@@ -211,15 +221,5 @@ export function buildAiaTestPki(base: string): TestPki {
   run(['crl', '-in', 'root.crl.pem', '-outform', 'DER', '-out', 'root.crl']);
   run(['ca', '-config', 'openssl-ca.cnf', '-cert', 'ca.pem', '-keyfile', 'ca.key', '-gencrl', '-crldays', '3650', '-out', 'ca.crl.pem']);
   run(['crl', '-in', 'ca.crl.pem', '-outform', 'DER', '-out', 'ca.crl']);
-  return {
-    dir,
-    file: (n) => join(dir, n),
-    pem: (n) => readFileSync(join(dir, n), 'latin1'),
-    der: (n) => {
-      const text = readFileSync(join(dir, n), 'latin1');
-      const m = /-----BEGIN [A-Z0-9 ]+-----([\s\S]*?)-----END/.exec(text);
-      return new Uint8Array(m ? Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64') : readFileSync(join(dir, n)));
-    },
-    openssl: run,
-  };
+  return testPkiIn(dir, run);
 }
