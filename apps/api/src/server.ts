@@ -177,7 +177,10 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
     const engineOptions = tsa === null ? { baseUrl } : { baseUrl, tsaUrl: `${localUrl(host, port)}/v1/tsa` };
     const inlineEngine = createLocalEngine(engineOptions);
     engine = o.threads === 0 ? inlineEngine : createPooledEngine({ engine: engineOptions, ...(o.threads === undefined ? {} : { threads: o.threads }) });
-    const trustAnchors = pemToDer(rootPem);
+    // The service trusts the roots of its own CAs: the dev root, and the SM2 CA's root when there
+    // is one, so its SM2 seals on PDFs and JSON verify as trusted too (OFD already did).
+    const sm2Root = registry.sm2?.chain[registry.sm2.chain.length - 1];
+    const trustAnchors = [...pemToDer(rootPem), ...(sm2Root === undefined ? [] : [sm2Root])];
     // Fail early on a broken trust anchor rather than on the first verification.
     for (const der of trustAnchors) new X509Certificate(der);
     const deps: ApiDeps = { registry, engine, inlineEngine, trustAnchors, baseUrl };

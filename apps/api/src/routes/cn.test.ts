@@ -103,6 +103,10 @@ describe.runIf(HAVE)('SM2 seals through the API', () => {
     type OfdReport = { signatures: { revocation: { status: string; reason: string | null } }[] };
     const before = (await post('/v1/verify/ofd', sealedOfd, 'application/ofd')).json() as OfdReport;
     expect(before.signatures[0]!.revocation.status).toBe('good');
+    // The service trusts its own SM2 root for PDFs too: the SM2 seal passes, with the SM2 CA's CRL.
+    type PdfVerify = { report: { indication: string; signatures: { indication: string; trusted: boolean; revocation: { status: string } }[] } };
+    const pdfBefore = (await post('/v1/verify/pdf', new Uint8Array(sealedPdf.rawPayload), 'application/pdf')).json() as PdfVerify;
+    expect(pdfBefore.report.signatures[0]).toMatchObject({ indication: 'TOTAL_PASSED', trusted: true, revocation: { status: 'good' } });
 
     await reg.revokeSeal(officer, seal.id, { reason: 'affiliationChanged' });
     const res = await h.server.app.inject({ method: 'GET', url: `/v1/crl/${sm2.id}` });
@@ -119,6 +123,7 @@ describe.runIf(HAVE)('SM2 seals through the API', () => {
     expect(after.signatures[0]!.revocation).toMatchObject({ status: 'revoked', reason: 'affiliationChanged' });
     const pdfRes = await post('/v1/verify/pdf', new Uint8Array(sealedPdf.rawPayload), 'application/pdf');
     expect(pdfRes.statusCode).toBe(200);
+    expect((pdfRes.json() as PdfVerify).report.signatures[0]!.indication).not.toBe('TOTAL_PASSED');
     const view = (pdfRes.json() as { registry: { seal: { id: string } | null; status: { state: string; reason: string | null } | null }[] }).registry[0]!;
     expect(view.seal?.id).toBe(seal.id);
     expect(view.status).toMatchObject({ state: 'revoked', reason: 'affiliationChanged' });
