@@ -88,3 +88,16 @@ export function subcommand(group: string, argv: string[], known: readonly string
   }
   return [sub, rest];
 }
+
+/**
+ * `--at`, the validation time of every verify command: an ISO-8601 date (midnight UTC) or a
+ * date-time with its zone (Z or +hh:mm), never a local time that depends on the machine. A bad
+ * value is a usage error (64).
+ */
+export function parseAt(at: string | undefined): Date | undefined {
+  if (at === undefined) return undefined;
+  if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/.test(at) || Number.isNaN(Date.parse(at))) {
+    throw new UsageError('--at must be an ISO-8601 date, or a date-time with its zone (Z or +hh:mm)');
+  }
+  return new Date(at);
+}

@@ -25,7 +25,7 @@ import {
   type VerificationReport,
   type VerifyJsonOptions,
 } from '@seal/core';
-import { KEY_OPTIONS, OFFLINE_OPTION, SIGN_OPTIONS, TSA_OPTION, VERIFY_OPTIONS, keyFilesFrom, parse, subcommand } from '../args.js';
+import { KEY_OPTIONS, OFFLINE_OPTION, SIGN_OPTIONS, TSA_OPTION, VERIFY_OPTIONS, keyFilesFrom, parse, parseAt, subcommand } from '../args.js';
 import { readInputFile, writeFileAtomically } from '../files.js';
 import { REMOTE_OPTIONS, checkLocalOptions, checkRemoteOptions, sealRemote } from '../remote.js';
 
@@ -99,14 +99,6 @@ async function signCommand(argv: string[]): Promise<number> {
   writeFileAtomically(v.output, result.format === 'compact' ? `${result.jws}\n` : `${result.jws}\n`);
   process.stderr.write(`sealed ${input} -> ${v.output} (${result.alg}, JAdES ${result.level}, ${result.format}${v.detached ? ', detached' : ''}${v.canonical ? ', canonical' : ''})\n`);
   return 0;
-}
-
-function parseAt(at: string | undefined): Date | undefined {
-  if (at === undefined) return undefined;
-  if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/.test(at) || Number.isNaN(Date.parse(at))) {
-    throw new UsageError('--at must be an ISO-8601 date or date-time');
-  }
-  return new Date(at);
 }
 
 function describe(s: SignatureReport, i: number): string {

@@ -1,8 +1,8 @@
 /** `seal ofd verify FILE.ofd`: every signature of an OFD document (or its GM/T 0099 integrity protection). */
 import { readFileSync } from 'node:fs';
 import { InputInvalidError, verifyOfd } from '@seal/core';
-import { parse, subcommand, VERIFY_OPTIONS } from '../args.js';
-import { parseAt, printReport, readCertificates, readCrls } from './ses.js';
+import { parse, parseAt, subcommand, VERIFY_OPTIONS } from '../args.js';
+import { printReport, readCertificates, readCrls } from './ses.js';
 
 export async function ofdCommand(argv: string[]): Promise<number> {
   const [, rest] = subcommand('ofd', argv, ['verify']);

@@ -12,7 +12,7 @@ import {
   type VerificationReport,
   type VerifyPdfOptions,
 } from '@seal/core';
-import { OFFLINE_OPTION, parse, VERIFY_OPTIONS } from '../args.js';
+import { OFFLINE_OPTION, parse, parseAt, VERIFY_OPTIONS } from '../args.js';
 import { readInputFile } from '../files.js';
 
 const OPTIONS = {
@@ -20,14 +20,6 @@ const OPTIONS = {
   ...OFFLINE_OPTION,
   'soft-revocation': { type: 'boolean' },
 } as const;
-
-export function parseAt(at: string | undefined): Date | undefined {
-  if (at === undefined) return undefined;
-  if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/.test(at) || Number.isNaN(Date.parse(at))) {
-    throw new UsageError('--at must be an ISO-8601 date or date-time');
-  }
-  return new Date(at);
-}
 
 function describe(s: PdfSignatureReport, i: number): string {
   const lines = [

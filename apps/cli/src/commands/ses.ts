@@ -9,7 +9,7 @@ import {
   type Sm2ParsedCertificate,
   type VerificationReport,
 } from '@seal/core';
-import { parse, subcommand, VERIFY_OPTIONS } from '../args.js';
+import { parse, parseAt, subcommand, VERIFY_OPTIONS } from '../args.js';
 
 function readInput(path: string): Uint8Array {
   try {
@@ -53,13 +53,6 @@ export function readCrls(paths: readonly string[] | undefined): Uint8Array[] {
   }
   for (const c of out) parseSm2Crl(c); // unreadable CRL files are input errors (65), not silently ignored
   return out;
-}
-
-export function parseAt(at: string | undefined): Date | undefined {
-  if (at === undefined) return undefined;
-  const d = new Date(at);
-  if (Number.isNaN(d.getTime())) throw new InputInvalidError('--at must be an ISO-8601 time');
-  return d;
 }
 
 /** Print a report as JSON or as readable text; return the contract exit code. */
