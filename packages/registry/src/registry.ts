@@ -440,7 +440,15 @@ export class Registry {
     let ses: Uint8Array | null = null;
     if (sm2) {
       const subject = { commonName: r.name, organization: agency.name, organizationalUnit: r.kind };
-      certDer = await sm2.issueCertificate({ subject, publicKey: key.publicKey, serial, notBefore, notAfter, crlUrl: `${this.baseUrl}/v1/crl/${sm2.id}` });
+      certDer = await sm2.issueCertificate({
+        subject,
+        publicKey: key.publicKey,
+        serial,
+        notBefore,
+        notAfter,
+        crlUrl: `${this.baseUrl}/v1/crl/${sm2.id}`,
+        ocspUrl: `${this.baseUrl}/v1/ocsp`,
+      });
       chainPem = [certDer, ...sm2.chain].map(toPem).join('');
       const made = await sm2.makeSeal({ esId: sealId, name: r.name, agencyName: agency.name, certDer, notBefore, notAfter, picture: r.picture });
       ses = made.ses;
@@ -803,7 +811,14 @@ export class Registry {
     this.crlTimer = null;
   }
 
-  /** Answer a DER OCSPRequest with a DER OCSPResponse (errors are OCSP error responses, never throws). */
+  /**
+   * Answer a DER OCSPRequest with a DER OCSPResponse (errors are OCSP error responses, never throws).
+   * Certificates of the issuing CA are answered by the delegated responder; certificates of the SM2
+   * CA by the SM2 CA itself (SM2-with-SM3, no certificate included) when every known CertID of the
+   * request names the SM2 CA. One response has one signer: in a request naming both CAs, the
+   * delegated responder answers and the SM2 CertIDs are `unknown` (RFC 6960 2.2: not served by
+   * this responder); ask for them in a request of their own.
+   */
   async respondOcsp(requestDer: Uint8Array): Promise<Uint8Array> {
     let request: OcspRequest;
     try {
@@ -814,10 +829,18 @@ export class Registry {
     try {
       const now = new Date(Math.floor(this.clock().getTime() / 1000) * 1000);
       const nextUpdate = new Date(now.getTime() + (this.options.ocspValidityMinutes ?? 60) * 60_000);
-      const responses = request.certIds.map((certId) => {
+      const sm2 = this.sm2 === null ? null : { id: this.sm2.id, signer: this.sm2.ca, der: this.sm2.chain[0] as Uint8Array };
+      // which CA each CertID names (hashes over its name and key), null for neither
+      const issuerOf = request.certIds.map((certId) => {
+        if (certIdMatchesIssuer(certId, this.ca.der)) return this.caId;
+        return sm2 !== null && certIdMatchesIssuer(certId, sm2.der) ? sm2.id : null;
+      });
+      const bySm2 = sm2 !== null && issuerOf.includes(sm2.id) && !issuerOf.includes(this.caId) ? sm2 : null;
+      const answeredCa = bySm2?.id ?? this.caId;
+      const responses = request.certIds.map((certId, i) => {
         let certStatus: OcspCertStatus = { status: 'unknown' };
-        if (certIdMatchesIssuer(certId, this.ca.der)) {
-          const st = this.lookupSealBySerial(certId.serial);
+        if (issuerOf[i] === answeredCa) {
+          const st = this.lookupSealBySerial(certId.serial, answeredCa);
           if (st !== null) {
             certStatus =
               st.revocation === null
@@ -827,7 +850,11 @@ export class Registry {
         }
         return { certId, certStatus, thisUpdate: now, nextUpdate };
       });
-      return await buildOcspResponse({ signer: this.ocsp.signer, responderCertificate: this.ocsp.der, producedAt: now, responses, nonceExtension: request.nonceExtension });
+      const responder =
+        bySm2 !== null
+          ? { signer: bySm2.signer, responderCertificate: bySm2.der, includeCertificate: false }
+          : { signer: this.ocsp.signer, responderCertificate: this.ocsp.der };
+      return await buildOcspResponse({ ...responder, producedAt: now, responses, nonceExtension: request.nonceExtension });
     } catch {
       return ocspErrorResponse('internalError');
     }

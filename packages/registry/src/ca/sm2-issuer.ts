@@ -2,8 +2,9 @@
  * The registry's SM2 side (issue 9): an SM2 issuing CA that certifies SM2 seal keys
  * (issueSm2Certificate, SM2-with-SM3) and the seal maker that makes the GB/T 38540 v4 SES_Seal
  * of every SM2 seal (maker = this CA's seal-maker certificate; picture, validity, the seal
- * certificate in the cert list). The registry signs this CA's CRLs with `ca` too (crl/build-crl.ts);
- * seal certificates name them in their CRL distribution point.
+ * certificate in the cert list). The registry signs this CA's CRLs and OCSP responses with `ca` too
+ * (crl/build-crl.ts, ocsp/ocsp.ts); seal certificates name them in their CRL distribution point and
+ * authorityInfoAccess.
  *
  *   const sm2 = loadSm2Issuer({ ca: { certPem, keyPem }, sealMaker: { certPem, keyPem }, id: 'sm2-ca' });
  *   const certDer = await sm2.issueCertificate({ subject, publicKey, serial, notBefore, notAfter });
@@ -50,10 +51,14 @@ export interface IssueSm2SealCertificateOptions {
   notAfter: Date;
   /**
    * Where relying parties fetch this CA's CRL (the registry passes `${baseUrl}/v1/crl/${id}`):
-   * written as the certificate's CRL distribution point (RFC 5280 4.2.1.13). No OCSP URL: the
-   * registry's OCSP responder answers for the main issuing CA only.
+   * written as the certificate's CRL distribution point (RFC 5280 4.2.1.13).
    */
   crlUrl?: string;
+  /**
+   * The OCSP responder (the registry passes `${baseUrl}/v1/ocsp`, where this CA answers for its
+   * certificates itself): written as the certificate's authorityInfoAccess id-ad-ocsp (RFC 5280 4.2.2.1).
+   */
+  ocspUrl?: string;
 }
 
 export interface MakeSm2SealOptions {
@@ -140,10 +145,11 @@ export class Sm2Issuer {
     return this.ca.certificateChain;
   }
 
-  /** Issue an SM2 seal certificate (digitalSignature + nonRepudiation, CRL DP if given), signed SM2-with-SM3. */
+  /** Issue an SM2 seal certificate (digitalSignature + nonRepudiation, CRL DP and OCSP AIA if given), signed SM2-with-SM3. */
   async issueCertificate(o: IssueSm2SealCertificateOptions): Promise<Uint8Array> {
     if (!/^[0-9a-f]+$/.test(o.serial)) throw new SealError('ERR_INPUT_INVALID', 'bad serial');
     if (o.crlUrl !== undefined && !/^https?:\/\/[\x21-\x7e]+$/.test(o.crlUrl)) throw new SealError('ERR_INPUT_INVALID', 'bad CRL URL');
+    if (o.ocspUrl !== undefined && !/^https?:\/\/[\x21-\x7e]+$/.test(o.ocspUrl)) throw new SealError('ERR_INPUT_INVALID', 'bad OCSP URL');
     const rdn = (s: string): string => s.replace(/([,+"\\<>;=#])/g, '\\$1');
     const subject = [`CN=${rdn(o.subject.commonName)}`, ...(o.subject.organizationalUnit ? [`OU=${rdn(o.subject.organizationalUnit)}`] : []), `O=${rdn(o.subject.organization)}`, 'C=CN'].join(', ');
     return issueSm2Certificate({
@@ -153,7 +159,10 @@ export class Sm2Issuer {
       notBefore: o.notBefore,
       notAfter: o.notAfter,
       serialNumber: Uint8Array.from(Buffer.from(o.serial.length % 2 ? `0${o.serial}` : o.serial, 'hex')),
-      ...(o.crlUrl === undefined ? {} : { extraExtensions: [new Uint8Array(new x509.CRLDistributionPointsExtension([o.crlUrl]).rawData)] }),
+      extraExtensions: [
+        ...(o.crlUrl === undefined ? [] : [new x509.CRLDistributionPointsExtension([o.crlUrl])]),
+        ...(o.ocspUrl === undefined ? [] : [new x509.AuthorityInfoAccessExtension({ ocsp: [o.ocspUrl] })]),
+      ].map((e) => new Uint8Array(e.rawData)),
     });
   }
 

@@ -139,13 +139,16 @@ export function encodeEntries(entries: Iterable<CrlEntry>): Uint8Array {
   return out.subarray(0, o);
 }
 
-/** The signature of a CRL: SM2-with-SM3 for an SM2 CA (with the default distinguishing ID), else signatureParams. */
-function crlSignature(signer: Signer): SignRequest {
+/**
+ * The signature of a CRL or OCSP response: SM2-with-SM3 for an SM2 CA (with the default
+ * distinguishing ID), else signatureParams.
+ */
+export function revocationSignature(signer: Signer): SignRequest {
   return signer.keyType === 'SM2' ? { scheme: 'SM2', hash: 'SM3' } : signatureParams(signer);
 }
 
 export async function buildCrl(o: BuildCrlOptions): Promise<Uint8Array> {
-  const req = crlSignature(o.signer);
+  const req = revocationSignature(o.signer);
   const entries = encodeEntries(o.entries);
   const crlExtensions = ctx(
     0,

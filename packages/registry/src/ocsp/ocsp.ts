@@ -1,8 +1,10 @@
 /**
  * OCSP (RFC 6960): a strict request parser and a BasicOCSPResponse builder, signed by a
- * delegated responder's Signer (its certificate, EKU OCSPSigning, is included). The nonce
- * extension (RFC 8954) is echoed byte for byte. Malformed requests give a
- * `malformedRequest` response, never an exception to the transport.
+ * delegated responder's Signer (its certificate, EKU OCSPSigning, is included), or by a CA
+ * itself (the registry's SM2 CA: SM2-with-SM3 with the default distinguishing ID, no
+ * certificate included). CertIDs may hash with SHA-1, SHA-2 or SM3. The nonce extension
+ * (RFC 8954) is echoed byte for byte. Malformed requests give a `malformedRequest` response,
+ * never an exception to the transport.
  */
 import { createHash } from 'node:crypto';
 import type { Signer } from '@seal/core';
@@ -29,7 +31,7 @@ import {
   type DerNode,
 } from '@seal/core/asn1';
 import { algorithmIdentifier, keyIdentifier, subjectDer, subjectPublicKeyBits } from '../asn1/x509-parts.js';
-import { signatureParams } from '../ca/issuing-ca.js';
+import { revocationSignature } from '../crl/build-crl.js';
 
 export const OCSP_STATUS = { successful: 0, malformedRequest: 1, internalError: 2, tryLater: 3, sigRequired: 5, unauthorized: 6 } as const;
 export type OcspResponseStatus = keyof typeof OCSP_STATUS;
@@ -41,6 +43,7 @@ const HASH_BY_OID: Record<string, string> = {
   '2.16.840.1.101.3.4.2.1': 'sha256',
   '2.16.840.1.101.3.4.2.2': 'sha384',
   '2.16.840.1.101.3.4.2.3': 'sha512',
+  '1.2.156.10197.1.401': 'sm3',
 };
 
 /** At most this many certificates per request, and a bounded request size. */
@@ -132,9 +135,12 @@ export interface OcspSingleResponse {
 }
 
 export interface BuildOcspResponseOptions {
+  /** The responder's Signer; an SM2 Signer signs SM2-with-SM3. */
   signer: Signer;
-  /** DER of the responder certificate (included in the response). */
+  /** DER of the responder certificate (ResponderID byKey; included in the response unless includeCertificate is false). */
   responderCertificate: Uint8Array;
+  /** Put the responder certificate in `certs` (default true; false for a CA answering for itself). */
+  includeCertificate?: boolean;
   producedAt: Date;
   responses: readonly OcspSingleResponse[];
   nonceExtension: Uint8Array | null;
@@ -153,7 +159,7 @@ function certStatusDer(s: OcspCertStatus): Uint8Array {
 
 /** A signed, successful OCSPResponse with one SingleResponse per CertID. */
 export async function buildOcspResponse(o: BuildOcspResponseOptions): Promise<Uint8Array> {
-  const req = signatureParams(o.signer);
+  const req = revocationSignature(o.signer);
   const single = o.responses.map((r) =>
     seq(r.certId.raw, certStatusDer(r.certStatus), generalizedTime(r.thisUpdate), ctx(0, generalizedTime(r.nextUpdate))),
   );
@@ -161,7 +167,9 @@ export async function buildOcspResponse(o: BuildOcspResponseOptions): Promise<Ui
   if (o.nonceExtension !== null) parts.push(ctx(1, seq(o.nonceExtension)));
   const tbs = seq(...parts);
   const signature = await o.signer.sign(tbs, req);
-  const basic = seq(tbs, algorithmIdentifier(req), bitStringBytes(signature), ctx(0, seq(o.responderCertificate)));
+  const basicParts = [tbs, algorithmIdentifier(req), bitStringBytes(signature)];
+  if (o.includeCertificate !== false) basicParts.push(ctx(0, seq(o.responderCertificate)));
+  const basic = seq(...basicParts);
   return seq(enumerated(OCSP_STATUS.successful), ctx(0, seq(oid(OID_BASIC), octetString(basic))));
 }
 
