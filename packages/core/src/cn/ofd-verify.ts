@@ -180,7 +180,7 @@ function verifyOneSignature(pkg: Pkg, entry: XmlElement, signaturesDir: string, 
     sesSig = null;
   }
   if (sesSig !== null) {
-    report = verifyDecodedSesSignature(sesSig, { trustAnchors: anchors, at, dataHash: sm3(sigXmlBytes), ...(opts.crls ? { crls: opts.crls } : {}) });
+    report = verifyDecodedSesSignature(sesSig, { trustAnchors: anchors, at, dataHash: sm3(sigXmlBytes), ...(opts.crls ? { crls: opts.crls } : {}), ...(opts.ocsps ? { ocsps: opts.ocsps } : {}) });
     report = { ...report, level: `OFD ${report.level ?? ''}`.trim() };
   } else if (isSignedDataContentInfo(sv)) {
     report = verifySignedDataValue(sv, sigXmlBytes, anchors, at);

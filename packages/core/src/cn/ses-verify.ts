@@ -20,14 +20,21 @@ import { OID_SM2_WITH_SM3, sm2Verify, sm3 } from './sm2.js';
 import { verifySesTimestamp } from './ses-timestamp.js';
 import { checkCrlRevocation } from './sm2-crl.js';
 import type { RevocationSummary } from '../report/index.js';
+import { parseCertificate as parsePkiCertificate } from '../pki/cert.js';
+import { checkOcsp, parseOcspResponse } from '../pki/ocsp.js';
 
 export interface SesVerifyOptions {
   /** Trust anchors (DER or parsed). With none, nothing is trusted: a good seal is INDETERMINATE. */
   trustAnchors?: readonly (Uint8Array | ParsedCertificate)[];
   /** Validation time for certificates and the seal's validity (default: now). */
   at?: Date;
-  /** CRLs (DER) for the signer and seal-maker certificates; without them revocation is 'unknown'. */
+  /** CRLs (DER) for the signer and seal-maker certificates; without them (and OCSP) revocation is 'unknown'. */
   crls?: readonly Uint8Array[];
+  /**
+   * OCSP responses (DER OCSPResponse or BasicOCSPResponse) for the same certificates, signed by
+   * their issuer or its delegated responder (SM2-with-SM3 included: pki/ocsp.ts).
+   */
+  ocsps?: readonly Uint8Array[];
 }
 
 export interface SesSignatureVerifyOptions extends SesVerifyOptions {
@@ -77,13 +84,50 @@ interface SealCheck {
   revocation: RevocationSummary;
 }
 
-/** Check a decoded seal, recording problems in `o`; `sealTime` is when the seal must be valid. */
-function revocationOf(cert: ParsedCertificate, issuer: ParsedCertificate | null, crls: readonly Uint8Array[], at: Date): RevocationSummary {
-  if (issuer === null || crls.length === 0) return { ...NO_REVOCATION };
-  return checkCrlRevocation(cert, issuer, crls, at);
+/** The revocation data given to a verification. */
+interface RevocationData {
+  crls: readonly Uint8Array[];
+  ocsps: readonly Uint8Array[];
 }
 
-function checkSeal(seal: SesSeal, anchors: ParsedCertificate[], at: Date, sealTime: Date, o: Outcome, prefix: string, crls: readonly Uint8Array[] = []): SealCheck {
+const revocationData = (opts: SesVerifyOptions): RevocationData => ({ crls: opts.crls ?? [], ocsps: opts.ocsps ?? [] });
+
+/**
+ * `cert`'s status from the OCSP responses (pki/ocsp.ts: CertID, freshness, the issuer's or a
+ * delegated responder's signature): revoked if one says so at or before max(at, its thisUpdate)
+ * (as for CRLs), good if one says good, else unknown.
+ */
+function ocspRevocation(cert: ParsedCertificate, issuer: ParsedCertificate, ocsps: readonly Uint8Array[], at: Date): RevocationSummary {
+  let good = false;
+  try {
+    const c = parsePkiCertificate(cert.der);
+    const i = parsePkiCertificate(issuer.der);
+    for (const der of ocsps) {
+      const p = parseOcspResponse(der);
+      const r = p === null ? null : checkOcsp(p, c, i, at);
+      if (r === null || r.status === 'unknown') continue;
+      if (r.status === 'revoked' && r.revokedAt !== null && r.revokedAt.getTime() <= Math.max(at.getTime(), r.thisUpdate.getTime())) {
+        return { status: 'revoked', reason: r.reason, revokedAt: r.revokedAt.toISOString(), source: 'ocsp' };
+      }
+      good = true;
+    }
+  } catch {
+    // unreadable certificates or responses give no answer, never a pass
+  }
+  return good ? { status: 'good', reason: null, revokedAt: null, source: 'ocsp' } : { ...NO_REVOCATION };
+}
+
+/** CRLs first; OCSP when they do not say revoked (revoked from either wins, then good from either). */
+function revocationOf(cert: ParsedCertificate, issuer: ParsedCertificate | null, rev: RevocationData, at: Date): RevocationSummary {
+  if (issuer === null) return { ...NO_REVOCATION };
+  const fromCrl: RevocationSummary = rev.crls.length > 0 ? checkCrlRevocation(cert, issuer, rev.crls, at) : { ...NO_REVOCATION };
+  if (fromCrl.status === 'revoked' || rev.ocsps.length === 0) return fromCrl;
+  const fromOcsp = ocspRevocation(cert, issuer, rev.ocsps, at);
+  return fromOcsp.status === 'revoked' || fromCrl.status === 'unknown' ? fromOcsp : fromCrl;
+}
+
+/** Check a decoded seal, recording problems in `o`; `sealTime` is when the seal must be valid. */
+function checkSeal(seal: SesSeal, anchors: ParsedCertificate[], at: Date, sealTime: Date, o: Outcome, prefix: string, rev: RevocationData): SealCheck {
   const info = seal.sealInfo;
   let signatureValid = false;
   let trusted = false;
@@ -111,7 +155,7 @@ function checkSeal(seal: SesSeal, anchors: ParsedCertificate[], at: Date, sealTi
     const intermediates = info.certs.map(tryParseCert).filter((c): c is ParsedCertificate => c !== null);
     const path = buildCertificatePath(maker, intermediates, anchors, at);
     trusted = path.trusted;
-    revocation = revocationOf(maker, path.chain[1] ?? null, crls, at);
+    revocation = revocationOf(maker, path.chain[1] ?? null, rev, at);
     if (revocation.status === 'revoked') {
       const when = new Date(revocation.revokedAt!);
       if (when.getTime() <= info.createDate.getTime()) o.failed.push({ sub: 'REVOKED', why: `${prefix}seal maker certificate was revoked before the seal was made` });
@@ -150,7 +194,7 @@ export function verifySesSeal(bytes: Uint8Array, opts: SesVerifyOptions = {}): V
   const seal = decodeSesSeal(bytes);
   const at = opts.at ?? new Date();
   const o = newOutcome();
-  const chk = checkSeal(seal, anchorsOf(opts), at, at, o, '', opts.crls ?? []);
+  const chk = checkSeal(seal, anchorsOf(opts), at, at, o, '', revocationData(opts));
   const d = decide(o);
   const sig: SignatureReport = {
     indication: d.indication,
@@ -188,7 +232,7 @@ export function verifyDecodedSesSignature(s: SesSignature, opts: SesSignatureVer
   const at = opts.at ?? new Date();
   const anchors = anchorsOf(opts);
   const o = newOutcome();
-  const sealChk = checkSeal(s.seal, anchors, at, s.timeInfo, o, 'embedded ', opts.crls ?? []);
+  const sealChk = checkSeal(s.seal, anchors, at, s.timeInfo, o, 'embedded ', revocationData(opts));
   const signer = tryParseCert(s.signerCert);
   let signatureValid = false;
   let trusted = false;
@@ -215,7 +259,7 @@ export function verifyDecodedSesSignature(s: SesSignature, opts: SesSignatureVer
       const pool = [...info.certs, s.seal.makerCert].map(tryParseCert).filter((c): c is ParsedCertificate => c !== null);
       const path = buildCertificatePath(signer, pool, anchors, at);
       trusted = path.trusted;
-      revocation = revocationOf(signer, path.chain[1] ?? null, opts.crls ?? [], at);
+      revocation = revocationOf(signer, path.chain[1] ?? null, revocationData(opts), at);
       if (revocation.status === 'revoked') {
         const when = new Date(revocation.revokedAt!);
         if (when.getTime() <= s.timeInfo.getTime()) o.failed.push({ sub: 'REVOKED', why: 'signer certificate was revoked before the claimed signing time' });

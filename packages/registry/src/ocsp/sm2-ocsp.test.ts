@@ -4,7 +4,8 @@
  * with a BasicOCSPResponse signed SM2-with-SM3 by the SM2 CA itself: good, then revoked with its
  * reason and time. Judged by `openssl ocsp -resp_text` (parsing, status, reason), the SM2
  * signature over tbsResponseData by `openssl pkeyutl` with the default distinguishing ID and by
- * core's sm2Verify, and core's OCSP checker / verifyPdf (revoked from OCSP alone, no CRL).
+ * core's sm2Verify, and core's OCSP checker / verifyPdf / verifySesSignature (revoked from OCSP
+ * alone, no CRL).
  * CertIDs with SHA-1, SHA-256 and SM3 hashes; a request naming both CAs is answered by the
  * delegated responder with the SM2 CertID `unknown`.
  */
@@ -21,9 +22,11 @@ import {
   parseOcspResponse,
   parseSm2Certificate,
   signPdf,
+  signSes,
   sm2CertificateToPem,
   sm2Verify,
   verifyPdf,
+  verifySesSignature,
   type Sm2TestPki,
 } from '@seal/core';
 import { TAG, childrenOf, contentOf, decodeBitString, decodeOid, encodedOf, expectTag, parseDer } from '@seal/core/asn1';
@@ -128,7 +131,11 @@ describe.runIf(HAVE_OPENSSL)('OCSP for SM2 seals', () => {
 
   it('answers good, then revoked with reason and time, signed SM2-with-SM3 by the SM2 CA (openssl, core)', async () => {
     const seal = await issue('OCSP seal');
-    const pdf = await signPdf(minimalPdf(), await reg.getSealSigner(operator, seal.sealId), { signingTime: new Date() });
+    const sealSigner = await reg.getSealSigner(operator, seal.sealId);
+    const pdf = await signPdf(minimalPdf(), sealSigner, { signingTime: new Date() });
+    // a GB/T 38540 SES_Signature with the seal (the OFD/SES verifiers take OCSP responses too)
+    const data = new TextEncoder().encode('signed document');
+    const ses = await signSes({ seal: reg.getSesSeal(seal.sealId, officer)!, signer: sealSigner, data, propertyInfo: 'test', time: new Date() });
 
     const good = await ask(seal.leafPem);
     const goodText = respText(good.respFile);
@@ -158,6 +165,10 @@ describe.runIf(HAVE_OPENSSL)('OCSP for SM2 seals', () => {
     const ok = (await verifyPdf(pdf, { trustAnchors: [pki.rootCert], ocsps: [good.resp] })).signatures[0]!;
     expect(ok.revocation).toMatchObject({ status: 'good', source: 'ocsp' });
     expect(ok.indication).toBe('TOTAL_PASSED');
+    const sesOk = verifySesSignature(ses, { trustAnchors: [pki.rootCert], data, ocsps: [good.resp] }).signatures[0]!;
+    expect(sesOk.revocation).toMatchObject({ status: 'good', source: 'ocsp' });
+    expect(sesOk.indication).toBe('TOTAL_PASSED');
+    expect(verifySesSignature(ses, { trustAnchors: [pki.rootCert], data }).signatures[0]!.revocation.status).toBe('unknown');
 
     // OCSP times have whole seconds: revoke in a later second than the PDF's signing time
     await new Promise((r) => setTimeout(r, 1100));
@@ -182,6 +193,13 @@ describe.runIf(HAVE_OPENSSL)('OCSP for SM2 seals', () => {
     expect(v.revocation).toMatchObject({ status: 'revoked', reason: 'keyCompromise', source: 'ocsp' });
     expect(v.indication).toBe('INDETERMINATE');
     expect(v.subIndication).toBe('REVOKED_NO_POE');
+    const sesRevoked = verifySesSignature(ses, { trustAnchors: [pki.rootCert], data, ocsps: [revoked.resp] }).signatures[0]!;
+    expect(sesRevoked.revocation).toMatchObject({ status: 'revoked', reason: 'keyCompromise', source: 'ocsp' });
+    expect(sesRevoked.indication).toBe('INDETERMINATE');
+    expect(sesRevoked.subIndication).toBe('REVOKED_NO_POE');
+    // the earlier good response no longer outweighs the revoked one; revoked from either source wins
+    const both = verifySesSignature(ses, { trustAnchors: [pki.rootCert], data, ocsps: [good.resp, revoked.resp] }).signatures[0]!;
+    expect(both.revocation.status).toBe('revoked');
 
     // a response whose signed reason was changed (keyCompromise -> affiliationChanged) is not used by core
     const forged = Uint8Array.from(revoked.resp);
@@ -191,6 +209,7 @@ describe.runIf(HAVE_OPENSSL)('OCSP for SM2 seals', () => {
     expect(checkOcsp(parseOcspResponse(forged)!, cert, root, new Date())).toBeNull();
     const forgedPdf = (await verifyPdf(pdf, { trustAnchors: [pki.rootCert], ocsps: [forged] })).signatures[0]!;
     expect(forgedPdf.revocation?.status ?? 'unknown').toBe('unknown');
+    expect(verifySesSignature(ses, { trustAnchors: [pki.rootCert], data, ocsps: [forged] }).signatures[0]!.revocation.status).toBe('unknown');
   });
 
   it('SM2 certificates the registry never issued are unknown; a request naming both CAs is answered by the delegated responder, SM2 CertID unknown', async () => {
