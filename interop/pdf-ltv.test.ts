@@ -33,9 +33,9 @@ import { addDocumentTimestamp } from '../packages/core/src/pdf/doc-timestamp.js'
 import { concatOutput } from '../packages/core/src/pdf/writer/incremental.js';
 import { verifyPdf, type PdfSignatureReport } from '../packages/core/src/pdf/verify.js';
 import { parsePdf } from '../packages/core/src/pdf/parser/document.js';
-import { PdfRef, PdfStream, PdfString, isArray } from '../packages/core/src/pdf/parser/objects.js';
 import { buildPdf, onePageObjects } from '../packages/core/src/pdf/testing/build-pdf.js';
 import { trimDerPadding } from '../packages/core/src/cms/verify.js';
+import { dssStreams, signatureDicts, signedBytes } from '../packages/core/src/pdf/testing/inspect.js';
 import { SealError } from '../packages/core/src/errors/index.js';
 import { pdfCommand } from '../apps/cli/src/commands/pdf.js';
 
@@ -160,44 +160,6 @@ async function pdfsig(path: string): Promise<string> {
   return r.stdout;
 }
 
-interface SigDict {
-  type: string | undefined;
-  contents: Uint8Array;
-  byteRange: number[];
-}
-
-/** Signature dictionaries by a plain parse of the newest revision (order of the fields). */
-function signatures(bytes: Uint8Array): SigDict[] {
-  const doc = parsePdf(bytes);
-  const out: SigDict[] = [];
-  for (const num of doc.objectNumbers()) {
-    let d;
-    try {
-      d = doc.resolveDict(doc.getObject(new PdfRef(num, 0))?.value);
-    } catch {
-      continue;
-    }
-    if (!d || !d.has('ByteRange')) continue;
-    const c = doc.resolve(d.get('Contents'));
-    const br = doc.resolve(d.get('ByteRange'));
-    if (!(c instanceof PdfString) || !isArray(br)) continue;
-    out.push({ type: d.getName('Type'), contents: c.bytes, byteRange: br.map((x) => doc.resolve(x) as number) });
-  }
-  return out.sort((a, b) => a.byteRange[2]! - b.byteRange[2]!);
-}
-
-function dssStreams(bytes: Uint8Array): { Certs: Uint8Array[]; CRLs: Uint8Array[]; OCSPs: Uint8Array[]; vri: string[] } {
-  const doc = parsePdf(bytes);
-  const dss = doc.resolveDict(doc.catalog().get('DSS'));
-  if (!dss) throw new Error('no DSS');
-  const take = (k: string) => {
-    const a = doc.resolve(dss.get(k));
-    return isArray(a) ? a.map((r) => doc.resolve(r)).filter((s): s is PdfStream => s instanceof PdfStream).map((s) => doc.decode(s)) : [];
-  };
-  const vri = doc.resolveDict(dss.get('VRI'));
-  return { Certs: take('Certs'), CRLs: take('CRLs'), OCSPs: take('OCSPs'), vri: vri ? [...vri.keys()] : [] };
-}
-
 const sigReports = (r: { signatures: readonly unknown[] }): PdfSignatureReport[] => (r.signatures as PdfSignatureReport[]).filter((s) => s.kind === 'signature');
 
 describe('B-LTA by signPdf, judged by qpdf, pdfsig, openssl', () => {
@@ -226,17 +188,16 @@ describe('B-LTA by signPdf, judged by qpdf, pdfsig, openssl', () => {
   });
 
   it('the document time-stamp token verifies with openssl ts -verify over the ByteRange bytes', async () => {
-    const sigs = signatures(lta);
+    const sigs = signatureDicts(lta);
     const ts = sigs[sigs.length - 1]!;
     expect(ts.type).toBe('DocTimeStamp');
-    const [a, b, c, d] = ts.byteRange as [number, number, number, number];
-    expect(c + d).toBe(lta.length);
-    const data = save('ts-data.bin', Buffer.concat([lta.subarray(a, a + b), lta.subarray(c, c + d)]));
+    expect(ts.byteRange[2]! + ts.byteRange[3]!).toBe(lta.length);
+    const data = save('ts-data.bin', signedBytes(lta, ts));
     const token = save('ts-token.der', trimDerPadding(ts.contents)!);
     const r = await run('openssl', ['ts', '-verify', '-data', data, '-in', token, '-token_in', '-CAfile', join(CERTS, 'root-ca.pem'), '-untrusted', join(CERTS, 'tsa.pem')]);
     expect(r.stdout).toContain('Verification: OK');
     // and a changed byte does not verify
-    const bad = Buffer.concat([lta.subarray(a, a + b), lta.subarray(c, c + d)]);
+    const bad = Buffer.from(signedBytes(lta, ts));
     bad[100] = bad[100]! ^ 1;
     const badPath = save('ts-data-bad.bin', bad);
     const r2 = await run('openssl', ['ts', '-verify', '-data', badPath, '-in', token, '-token_in', '-CAfile', join(CERTS, 'root-ca.pem'), '-untrusted', join(CERTS, 'tsa.pem')]).catch((e: { stdout: string; code: number }) => e);
@@ -245,24 +206,24 @@ describe('B-LTA by signPdf, judged by qpdf, pdfsig, openssl', () => {
 
   it('DSS: certificates, CRLs and OCSP responses parse with openssl; VRI keyed by SHA-1 of /Contents', async () => {
     const dss = dssStreams(lta);
-    expect(dss.Certs.length).toBeGreaterThanOrEqual(4); // leaf, seal CA, root, TSA (+ OCSP responder)
-    expect(dss.CRLs.length).toBeGreaterThanOrEqual(1);
-    expect(dss.OCSPs.length).toBe(1);
+    expect(dss.certs.length).toBeGreaterThanOrEqual(4); // leaf, seal CA, root, TSA (+ OCSP responder)
+    expect(dss.crls.length).toBeGreaterThanOrEqual(1);
+    expect(dss.ocsps.length).toBe(1);
     const subjects: string[] = [];
-    for (const [i, c] of dss.Certs.entries()) {
+    for (const [i, c] of dss.certs.entries()) {
       const r = await run('openssl', ['x509', '-inform', 'DER', '-in', save(`dss-cert-${i}.der`, c), '-noout', '-subject']);
       subjects.push(r.stdout);
     }
     expect(subjects.join('')).toContain('Short-lived LTV Seal');
     expect(subjects.join('')).toMatch(/TSA|Time/i);
-    for (const [i, c] of dss.CRLs.entries()) {
+    for (const [i, c] of dss.crls.entries()) {
       const r = await run('openssl', ['crl', '-inform', 'DER', '-in', save(`dss-crl-${i}.der`, c), '-noout', '-issuer']);
       expect(r.stdout).toMatch(/issuer=/);
     }
-    const o = await run('openssl', ['ocsp', '-respin', save('dss-ocsp.der', dss.OCSPs[0]!), '-resp_text', '-noverify']);
+    const o = await run('openssl', ['ocsp', '-respin', save('dss-ocsp.der', dss.ocsps[0]!), '-resp_text', '-noverify']);
     expect(o.stdout).toContain('Cert Status: good');
     expect(o.stdout.toLowerCase()).toContain(leafSerial.replace(/^0+/, '').toLowerCase());
-    const seal = signatures(lta).find((s) => s.type === 'Sig')!;
+    const seal = signatureDicts(lta).find((s) => s.type === 'Sig')!;
     expect(dss.vri).toContain(createHash('sha1').update(seal.contents).digest('hex').toUpperCase());
     expect(dss.vri).toContain(vriKey(seal.contents));
   });
@@ -343,10 +304,10 @@ describe('extendPdf', () => {
     const before = dssStreams(lt.bytes);
     const after = dssStreams(lta.bytes);
     const hex = (l: Uint8Array[]) => l.map((x) => Buffer.from(x).toString('hex'));
-    for (const k of ['Certs', 'CRLs', 'OCSPs'] as const) for (const x of hex(before[k])) expect(hex(after[k])).toContain(x);
+    for (const k of ['certs', 'crls', 'ocsps'] as const) for (const x of hex(before[k])) expect(hex(after[k])).toContain(x);
     for (const k of before.vri) expect(after.vri).toContain(k);
     // the document time-stamp added for B-LT got its own VRI entry (with the TSA's chain)
-    const firstTs = signatures(lt.bytes).find((s) => s.type === 'DocTimeStamp')!;
+    const firstTs = signatureDicts(lt.bytes).find((s) => s.type === 'DocTimeStamp')!;
     expect(before.vri).toContain(vriKey(firstTs.contents));
     expect(after.vri.length).toBeGreaterThanOrEqual(before.vri.length);
     await qpdfCheck(save('bb-lta.pdf', lta.bytes));
@@ -395,8 +356,8 @@ describe('extendPdf', () => {
     const before = dssStreams(src);
     const after = dssStreams(out.bytes);
     const hex = (l: Uint8Array[]) => l.map((x) => Buffer.from(x).toString('hex'));
-    for (const k of ['Certs', 'CRLs', 'OCSPs'] as const) for (const x of hex(before[k])) expect(hex(after[k])).toContain(x);
-    expect(after.Certs.length).toBeGreaterThan(before.Certs.length);
+    for (const k of ['certs', 'crls', 'ocsps'] as const) for (const x of hex(before[k])) expect(hex(after[k])).toContain(x);
+    expect(after.certs.length).toBeGreaterThan(before.certs.length);
   }, 30_000);
 });
 

@@ -12,7 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { certificatesFromPemOrDer, isArray, loadSignerFromKeyFiles, parsePdf, signPdf, PdfRef, PdfStream, PdfString, verifyPdf, type PdfSignatureReport, type Signer } from '@seal/core';
+import { certificatesFromPemOrDer, loadSignerFromKeyFiles, signPdf, verifyPdf, type PdfSignatureReport, type Signer } from '@seal/core';
+import { trimDerPadding } from '@seal/core/cms';
+import { dssStreams, signatureDicts, signedBytes, type SignatureDict } from '@seal/core/testing/pdf-inspect';
 import { ApiError, SealClient } from '@seal/client';
 import { CERTS_DEV, startHarness, type Harness } from './testing/harness.js';
 import { onePagePdf } from './testing/pdf.js';
@@ -41,60 +43,8 @@ async function tool(cmd: string, args: string[]): Promise<{ stdout: string; stde
   );
 }
 
-interface SigDict {
-  type: string | undefined;
-  subFilter: string | undefined;
-  contents: Uint8Array;
-  byteRange: number[];
-}
-
-/** Signature dictionaries of the newest revision, in file order. */
-function signatures(bytes: Uint8Array): SigDict[] {
-  const doc = parsePdf(bytes);
-  const out: SigDict[] = [];
-  for (const num of doc.objectNumbers()) {
-    const d = doc.resolveDict(doc.getObject(new PdfRef(num, 0))?.value);
-    if (!d || !d.has('ByteRange')) continue;
-    const c = doc.resolve(d.get('Contents'));
-    const br = doc.resolve(d.get('ByteRange'));
-    if (!(c instanceof PdfString) || !isArray(br)) continue;
-    out.push({ type: d.getName('Type'), subFilter: d.getName('SubFilter'), contents: c.bytes, byteRange: br.map((x) => doc.resolve(x) as number) });
-  }
-  return out.sort((a, b) => a.byteRange[2]! - b.byteRange[2]!);
-}
-
-function dss(bytes: Uint8Array): { certs: Uint8Array[]; crls: Uint8Array[]; ocsps: Uint8Array[]; vri: string[] } {
-  const doc = parsePdf(bytes);
-  const d = doc.resolveDict(doc.catalog().get('DSS'));
-  if (!d) throw new Error('no DSS');
-  const take = (k: string): Uint8Array[] => {
-    const a = doc.resolve(d.get(k));
-    return isArray(a) ? a.map((r) => doc.resolve(r)).filter((s): s is PdfStream => s instanceof PdfStream).map((s) => doc.decode(s)) : [];
-  };
-  const vri = doc.resolveDict(d.get('VRI'));
-  return { certs: take('Certs'), crls: take('CRLs'), ocsps: take('OCSPs'), vri: vri ? [...vri.keys()] : [] };
-}
-
-/** The DER in a /Contents string, without its zero padding. */
-function trimDer(raw: Uint8Array): Uint8Array {
-  let len = raw[1]!;
-  let hl = 2;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + raw[2 + i]!;
-    hl = 2 + n;
-  }
-  return raw.subarray(0, hl + len);
-}
-
-function signedBytes(pdf: Uint8Array, s: SigDict): Uint8Array {
-  const [a, b, c, d] = s.byteRange as [number, number, number, number];
-  return Buffer.concat([pdf.subarray(a, a + b), pdf.subarray(c, c + d)]);
-}
-
-async function opensslCmsVerify(pdf: Uint8Array, s: SigDict): Promise<void> {
-  const sig = save(trimDer(s.contents), 'sig.der');
+async function opensslCmsVerify(pdf: Uint8Array, s: SignatureDict): Promise<void> {
+  const sig = save(trimDerPadding(s.contents)!, 'sig.der');
   const data = save(signedBytes(pdf, s), 'signed.bin');
   const r = await tool('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', sig, '-content', data, '-CAfile', ROOT, '-purpose', 'any', '-out', '/dev/null']);
   expect(r.stderr).toContain('Verification successful');
@@ -112,7 +62,7 @@ async function checkLtv(input: Uint8Array, pdf: Uint8Array, level: 'B-LT' | 'B-L
   const file = save(pdf, `${level}.pdf`);
   expect((await tool('qpdf', ['--check', file])).stdout).toContain('No syntax or stream encoding errors found');
 
-  const sigs = signatures(pdf);
+  const sigs = signatureDicts(pdf);
   const seal = sigs[0]!;
   expect(seal.subFilter).toBe('ETSI.CAdES.detached');
   // B-LT: the seal (with its signature time-stamp), then the DSS; B-LTA: plus a document time-stamp.
@@ -127,7 +77,7 @@ async function checkLtv(input: Uint8Array, pdf: Uint8Array, level: 'B-LT' | 'B-L
 
   // The DSS: the seal certificate, its CA, the TSA; the registry's OCSP answer; a CRL; the VRI
   // entry of the seal (uppercase hex SHA-1 of its /Contents, padding included).
-  const store = dss(pdf);
+  const store = dssStreams(pdf);
   const leaf = certificatesFromPemOrDer(new TextEncoder().encode(sealChainPem))[0]!;
   const has = (list: Uint8Array[], der: Uint8Array) => list.some((c) => Buffer.from(c).equals(Buffer.from(der)));
   expect(has(store.certs, leaf)).toBe(true);
@@ -147,7 +97,7 @@ async function checkLtv(input: Uint8Array, pdf: Uint8Array, level: 'B-LT' | 'B-L
     const ts = sigs[1]!;
     expect(ts.type).toBe('DocTimeStamp');
     expect(ts.byteRange[2]! + ts.byteRange[3]!).toBe(pdf.length);
-    const r = await tool('openssl', ['ts', '-verify', '-data', save(signedBytes(pdf, ts), 'ts-data.bin'), '-in', save(trimDer(ts.contents), 'ts.der'), '-token_in', '-CAfile', ROOT, '-untrusted', join(CERTS_DEV, 'tsa.pem')]);
+    const r = await tool('openssl', ['ts', '-verify', '-data', save(signedBytes(pdf, ts), 'ts-data.bin'), '-in', save(trimDerPadding(ts.contents)!, 'ts.der'), '-token_in', '-CAfile', ROOT, '-untrusted', join(CERTS_DEV, 'tsa.pem')]);
     expect(r.stdout).toContain('Verification: OK');
   }
 
@@ -216,7 +166,7 @@ describe('PAdES B-LT and B-LTA through the API', () => {
     const file = save(second.pdf, 'co-sealed.pdf');
     expect((await tool('qpdf', ['--check', file])).stdout).toContain('No syntax or stream encoding errors found');
     expect((await tool('pdfsig', ['-nssdir', `sql:${nssDir}`, file])).stdout.match(/Signature Validation: Signature is Valid\./g)?.length).toBe(2);
-    const sigs = signatures(second.pdf);
+    const sigs = signatureDicts(second.pdf);
     expect(sigs).toHaveLength(2);
     for (const s of sigs) await opensslCmsVerify(second.pdf, s);
     const report = await verifyPdf(second.pdf, { trustAnchors: certificatesFromPemOrDer(new Uint8Array(readFileSync(ROOT))) });
