@@ -32,12 +32,7 @@ describe('OCSP for SM2 seals through the API', () => {
     const reg = h.server.registry;
     const sm2 = reg.sm2!;
     expect(sm2).not.toBeNull();
-    const a = h.creds.agencies[0]!;
-    const operator = await reg.authenticate(a.keys.operator);
-    const officer = await reg.authenticate(a.keys.officer);
-    const req = reg.requestSeal(operator, { agencyId: a.id, kind: 'official', name: 'SM2 seal for OCSP', algorithm: 'SM2' });
-    reg.approveRequest(officer, req.id);
-    const seal = await reg.issueSeal(officer, req.id);
+    const { seal, operator, officer } = await h.issueSeal({ kind: 'official', name: 'SM2 seal for OCSP', algorithm: 'SM2' });
     const certDer = (await reg.getSealSigner(operator, seal.id)).certificateChain[0]!;
     const cert = parseCertificate(certDer);
     const ca = parseCertificate(sm2.chain[0]!);

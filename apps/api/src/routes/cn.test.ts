@@ -26,14 +26,8 @@ describe.runIf(HAVE)('SM2 seals through the API', () => {
 
   beforeAll(async () => {
     h = await startHarness();
-    const reg = h.server.registry;
-    const a = h.creds.agencies[0]!;
-    operatorKey = a.keys.operator;
-    const operator = await reg.authenticate(a.keys.operator);
-    const officer = await reg.authenticate(a.keys.officer);
-    const req = reg.requestSeal(operator, { agencyId: a.id, kind: 'official', name: 'SM2 official seal', algorithm: 'SM2' });
-    reg.approveRequest(officer, req.id);
-    sealId = (await reg.issueSeal(officer, req.id)).id;
+    operatorKey = h.creds.agencies[0]!.keys.operator;
+    sealId = (await h.issueSeal({ kind: 'official', name: 'SM2 official seal', algorithm: 'SM2' })).seal.id;
   }, 60_000);
   afterAll(async () => {
     await h?.close();
@@ -90,12 +84,7 @@ describe.runIf(HAVE)('SM2 seals through the API', () => {
   it('GET /v1/crl/{sm2CaId} serves the SM2 CA CRL; a revoked SM2 seal shows as revoked in /v1/verify/ofd and /v1/verify/pdf', async () => {
     const reg = h.server.registry;
     const sm2 = reg.sm2!;
-    const a = h.creds.agencies[0]!;
-    const operator = await reg.authenticate(a.keys.operator);
-    const officer = await reg.authenticate(a.keys.officer);
-    const req = reg.requestSeal(operator, { agencyId: a.id, kind: 'finance', name: 'SM2 seal to revoke', algorithm: 'SM2' });
-    reg.approveRequest(officer, req.id);
-    const seal = await reg.issueSeal(officer, req.id);
+    const { seal, officer } = await h.issueSeal({ kind: 'finance', name: 'SM2 seal to revoke', algorithm: 'SM2' });
     const ofd = new Uint8Array(readFileSync(corpusPath('cn/ofd/helloworld-unsigned.ofd')));
     const sealedOfd = new Uint8Array((await post(`/v1/seals/${seal.id}/ofd`, ofd, 'application/ofd', operatorKey)).rawPayload);
     const sealedPdf = await post(`/v1/seals/${seal.id}/pdf`, new Uint8Array(readFileSync(corpusPath('pdf/unsigned/contributing-skia.pdf'))), 'application/pdf', operatorKey);
