@@ -15,7 +15,7 @@ import { sealNotFound } from './auth.js';
  * The registry's permission to seal with `sealId` now. Another agency's seal answers exactly as
  * a seal that does not exist (404), so nothing leaks; a suspended or revoked seal is 409.
  */
-async function useOwnSeal(ctx: RouteContext, principal: Principal, sealId: string): Promise<SealUse> {
+export async function useOwnSeal(ctx: RouteContext, principal: Principal, sealId: string): Promise<SealUse> {
   try {
     return await ctx.deps.registry.useSeal(principal, sealId);
   } catch (err) {
@@ -37,7 +37,7 @@ function sealsInline(pdf: Uint8Array, o: PdfSealOptions): boolean {
   return pdf.length <= INLINE_PDF_MAX && !o.visible && o.rect === undefined && o.page === undefined && !o.qr && (o.level === undefined || o.level === 'B-B' || o.level === 'B-T');
 }
 
-function sha256Hex(data: Uint8Array): string {
+export function sha256Hex(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 

@@ -9,13 +9,12 @@
  * PDF sealing with an SM2 seal needs nothing here: POST /seals/{id}/pdf signs with the seal's SM2
  * Signer and writes a GM/T 0010 CMS (core/src/cn/gm-cms.ts).
  */
-import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { SealError, readOfdZip, signOfd, verifyOfd } from '@seal/core';
 import { LOG_ENTRY_HEADER } from '@seal/client';
 import type { RouteContext } from '../app.js';
 import { authenticate, principalOf, requireRole } from '../auth.js';
-import { ownSeal } from './seals.js';
+import { sha256Hex, useOwnSeal } from '../seal-use.js';
 import { API_KEY_SECURITY, idParam, problemResponses } from './route-schemas.js';
 
 const OFD_TYPES = ['application/ofd', 'application/octet-stream'];
@@ -27,7 +26,6 @@ function body(raw: unknown): Uint8Array {
   return raw;
 }
 
-const sha256Hex = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 /** The SES_Signature(s) signOfd added: SignedValue files present in the output and not in the input. */
 function addedSignatureValues(input: Uint8Array, output: Uint8Array): Uint8Array {
@@ -62,8 +60,7 @@ export async function cnRoutes(app: FastifyInstance, opts: RouteContext): Promis
       const p = principalOf(request);
       const ofd = body(request.body);
       const sealId = request.params.sealId;
-      ownSeal(opts, p, sealId);
-      const use = await registry.useSeal(p, sealId);
+      const use = await useOwnSeal(opts, p, sealId);
       if (use.algorithm !== 'SM2') throw new SealError('ERR_ALG_UNSUPPORTED', 'OFD documents are sealed with SM2 seals only');
       const ses = registry.getSesSeal(sealId);
       if (ses === null) throw new SealError('ERR_SEAL_STATE', 'the seal has no SES_Seal');
